@@ -1,0 +1,48 @@
+"""cytosim: simulate cytokine signaling networks drawn as graphs.
+
+>>> import cytosim as cs
+>>> net = cs.Network("demo")
+>>> net.add_cytokine("IL-10", initial=1.0)
+>>> net.parameter_values()["IL-10.rate"] > 0   # decay from the catalogue half-life
+True
+"""
+
+from . import expr as expr
+from . import kinetics as kinetics
+from ._version import __version__ as __version__
+from .catalogue import catalog as catalog
+from .compiler import OdeSystem as OdeSystem
+from .compiler import compile_network as compile_network
+from .exceptions import CytosimError as CytosimError
+from .exceptions import MissingDependencyError as MissingDependencyError
+from .exceptions import ModelError as ModelError
+from .exceptions import ParameterError as ParameterError
+from .exceptions import SolverError as SolverError
+from .exceptions import StorageError as StorageError
+from .kinetics import Hill as Hill
+from .kinetics import Linear as Linear
+from .kinetics import RateLaw as RateLaw
+from .network import Network as Network
+from .result import TimeCourse as TimeCourse
+from .simulation import simulate as simulate
+
+__all__ = [
+    "CytosimError",
+    "Hill",
+    "Linear",
+    "MissingDependencyError",
+    "ModelError",
+    "Network",
+    "OdeSystem",
+    "ParameterError",
+    "RateLaw",
+    "SolverError",
+    "StorageError",
+    "TimeCourse",
+    "__version__",
+    "catalog",
+    "compile_network",
+    "expr",
+    "kinetics",
+    "simulate",
+]

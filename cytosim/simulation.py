@@ -1,0 +1,290 @@
+"""``simulate()``: integrate a network for one parameter set and return a TimeCourse."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.integrate import BDF, DOP853, LSODA, RK23, RK45, OdeSolver, Radau
+
+from ._jit import numba_available
+from ._units import to_time
+from ._version import __version__
+from .compiler import OdeSystem, compile_network
+from .exceptions import ParameterError, SolverError
+from .network import Network
+from .result import TimeCourse
+
+__all__ = ["simulate"]
+
+METHODS: dict[str, type[OdeSolver]] = {"BDF": BDF, "Radau": Radau, "LSODA": LSODA,
+                                        "RK45": RK45, "DOP853": DOP853, "RK23": RK23}
+STIFF_METHODS = ("BDF", "Radau", "LSODA")
+ENGINES = ("auto", "numpy", "numba")
+SPARSE_FROM = 32  # states; below this a dense LU is faster than a sparse one
+
+
+def simulate(
+    network: Network,
+    t_end: Any,
+    *,
+    t_start: Any = 0.0,
+    t_eval: ArrayLike | None = None,
+    n_points: int = 201,
+    params: Mapping[str, float] | None = None,
+    initial: Mapping[str, float] | TimeCourse | None = None,
+    method: str = "BDF",
+    rtol: float = 1e-6,
+    atol: float = 1e-9,
+    max_step: float = np.inf,
+    engine: str = "auto",
+    raise_on_failure: bool = True,
+) -> TimeCourse:
+    """Integrate *network* from *t_start* to *t_end* and return the trajectories.
+
+    Parameters
+    ----------
+    network : Network
+        The model; compiled once and cached until it changes.
+    t_end, t_start : float or pint.Quantity
+        Times in the model's ``time_unit`` (hours unless the model says otherwise), or pint
+        quantities of time, converted.
+    t_eval : array_like, optional
+        Output times, increasing, within ``[t_start, t_end]``. Default: *n_points* evenly
+        spaced times including both ends.
+    params : mapping, optional
+        Parameter values by stable name, paper alias or derived name (``TNF.half_life``).
+    initial : mapping or TimeCourse, optional
+        Initial values by node name, or a TimeCourse to continue from its last state.
+    method : {"BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23"}
+        scipy ``solve_ivp`` method; the stiff ones get the analytic Jacobian (sparse from
+        32 states on, dense below).
+    rtol, atol : float
+        Relative and absolute tolerances.
+    max_step : float
+        Largest step, in the model's time unit.
+    engine : {"auto", "numpy", "numba"}
+        How the right-hand side is evaluated: generated numpy code, or the numba-compiled
+        kernel (cached on disk). ``"auto"`` uses numba when it is available.
+    raise_on_failure : bool
+        Raise :class:`SolverError` when the integration fails (default); with False,
+        return the partial TimeCourse with ``status`` -1 and a ``message``.
+
+    Returns
+    -------
+    TimeCourse
+
+    Raises
+    ------
+    ParameterError
+        For unknown names or invalid values, times or settings.
+    SolverError
+        When the solver fails or produces non-finite values, with the time reached and the
+        offending states.
+
+    Examples
+    --------
+    >>> import cytosim as cs
+    >>> net = cs.Network()
+    >>> net.add_cytokine("X", initial=1.0, half_life=2.0, use_catalogue=False)
+    >>> round(float(cs.simulate(net, t_end=2.0, engine="numpy")["X"][-1]), 4)
+    0.5
+    """
+    system = compile_network(network)
+    time_unit = system.time_unit
+    t0 = to_time(t_start, time_unit, "t_start")
+    t1 = to_time(t_end, time_unit, "t_end")
+    if not t1 > t0:
+        raise ParameterError(f"`t_end` ({t1:g}) must be greater than `t_start` ({t0:g})")
+    times = _output_times(t_eval, n_points, t0, t1)
+    if method not in METHODS:
+        raise ParameterError(f"`method` must be one of {tuple(METHODS)}, got {method!r}")
+    if engine not in ENGINES:
+        raise ParameterError(f"`engine` must be one of {ENGINES}, got {engine!r}")
+    for name, tol in (("rtol", rtol), ("atol", atol)):
+        if not (isinstance(tol, int | float) and np.isfinite(tol) and tol > 0):
+            raise ParameterError(f"`{name}` must be a positive number, got {tol!r}")
+    p = system.param_vector(params, aliases=network.parameter_aliases())
+    if isinstance(initial, TimeCourse):
+        y0 = _continue_from(system, initial)
+    else:
+        y0 = system.initial_vector(initial)
+    use_numba = engine == "numba" or (engine == "auto" and numba_available())
+    fun, jac = _callbacks(system, p, use_numba, method)
+    options: dict[str, Any] = {"rtol": rtol, "atol": atol, "max_step": max_step}
+    if method in STIFF_METHODS:
+        options["jac"] = jac
+    t, y, status, message, stats, reached, y_reached = _integrate(fun, method, t0, t1, y0, times,
+                                                                   options)
+    bad_rows = ~np.all(np.isfinite(y), axis=0)
+    if bad_rows.any():
+        first = int(np.argmax(bad_rows))
+        t, y = t[:first], y[:, :first]
+        status, message = -1, "The solver produced non-finite values."
+        reached, y_reached = (float(t[-1]), y[:, -1]) if len(t) else (t0, y0)
+    if status < 0:
+        offending = _offending_states(system, reached, y_reached, p)
+        message = (f"{message} Integration stopped at t = {reached:g} {time_unit} (t_end = "
+                   f"{t1:g}); offending states: "
+                   + ", ".join(f"{k} = {v:.6g}" for k, v in offending.items()))
+        if raise_on_failure:
+            raise SolverError(message, t=reached, states=offending)
+    observed = system.observe(t, y, p) if system.observable_names and len(t) else np.empty(
+        (len(system.observable_names), len(t)))
+    values = np.vstack([y, observed]).T.copy()
+    provenance = {
+        "model": system.name,
+        "model_hash": system.model_hash,
+        "structure_key": system.structure_key,
+        "parameters": dict(zip(system.param_names, p.tolist(), strict=True)),
+        "initial": dict(zip(system.state_names, y0.tolist(), strict=True)),
+        "solver": f"scipy.integrate.solve_ivp({method})",
+        "engine": "numba" if use_numba else "numpy",
+        "rtol": rtol,
+        "atol": atol,
+        "t_start": t0,
+        "t_end": t1,
+        "time_unit": time_unit,
+        "cytosim_version": __version__,
+    }
+    return TimeCourse(
+        t=t, values=values, names=system.state_names + system.observable_names,
+        units=system.state_units + system.observable_units, n_states=system.n_states,
+        time_unit=time_unit, status=status, message=message, provenance=provenance,
+        stats=stats,
+    )
+
+
+def _integrate(fun: Callable[..., Any], method: str, t0: float, t1: float,
+               y0: NDArray[np.float64], times: NDArray[np.float64], options: dict[str, Any]
+               ) -> tuple[NDArray[np.float64], NDArray[np.float64], int, str, dict[str, int],
+                          float, NDArray[np.float64]]:
+    """Step a scipy solver from *t0* to *t1*, interpolating onto *times*.
+
+    Unlike ``solve_ivp`` this keeps the rows computed before a failure, and turns an
+    exception inside the solver (a singular or non-finite Jacobian) into a failure status.
+    Returns the output times and states, status, message, statistics, and the time and
+    state the solver last reached.
+    """
+    solver = METHODS[method](fun, t0, y0, t1, **options)
+    out = np.empty((len(y0), len(times)))
+    filled = 0
+    while filled < len(times) and times[filled] <= t0:
+        out[:, filled] = y0
+        filled += 1
+    status, message = 0, "The integration reached t_end."
+    while solver.status == "running":
+        t_before = solver.t
+        try:
+            step_message = solver.step()
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as err:
+            status, message = -1, f"The solver raised {type(err).__name__}: {err}."
+            break
+        if solver.status == "failed":
+            status, message = -1, f"The solver failed: {step_message}"
+            break
+        if not np.all(np.isfinite(solver.y)):
+            status, message = -1, "The solver produced non-finite values."
+            break
+        stop = filled
+        while stop < len(times) and times[stop] <= solver.t:
+            stop += 1
+        if stop > filled:
+            if times[stop - 1] == solver.t and stop - filled == 1:
+                out[:, filled] = solver.y
+            else:
+                out[:, filled:stop] = solver.dense_output()(times[filled:stop])
+            filled = stop
+        if solver.t == t_before:
+            status, message = -1, "The solver made no progress."
+            break
+    stats = {"nfev": int(solver.nfev), "njev": int(solver.njev), "nlu": int(solver.nlu)}
+    return (times[:filled].copy(), out[:, :filled], status, message, stats, float(solver.t),
+            np.array(solver.y))
+
+
+def _output_times(t_eval: ArrayLike | None, n_points: int, t0: float, t1: float
+                  ) -> NDArray[np.float64]:
+    if t_eval is None:
+        if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
+            raise ParameterError(f"`n_points` must be an integer >= 2, got {n_points!r}")
+        return np.linspace(t0, t1, n_points)
+    times = np.asarray(t_eval, dtype=np.float64).reshape(-1)
+    if times.size == 0 or not np.all(np.isfinite(times)):
+        raise ParameterError("`t_eval` must be a non-empty array of finite times")
+    if np.any(np.diff(times) <= 0):
+        raise ParameterError("`t_eval` must be strictly increasing")
+    if times[0] < t0 or times[-1] > t1:
+        raise ParameterError(f"`t_eval` must lie within [t_start, t_end] = [{t0:g}, {t1:g}], "
+                             f"got [{times[0]:g}, {times[-1]:g}]")
+    return times
+
+
+def _continue_from(system: OdeSystem, previous: TimeCourse) -> NDArray[np.float64]:
+    if previous.state_names != system.state_names:
+        raise ParameterError("`initial` is a TimeCourse of a different model: its states "
+                             f"{previous.state_names} differ from {system.state_names}")
+    return system.initial_vector(previous.final_state())
+
+
+def _callbacks(system: OdeSystem, p: NDArray[np.float64], use_numba: bool, method: str
+               ) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    n = system.n_states
+    sparse = n >= SPARSE_FROM and method != "LSODA"
+    rows, cols = system.rows, system.cols
+    if use_numba:
+        kernels = system.numba()
+        k_rhs, k_jac = kernels["rhs"], kernels["jac"]
+
+        def fun(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
+            return k_rhs(t, y, p, np.empty(n))  # type: ignore[no-any-return]
+
+        def raw_values(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
+            return k_jac(t, y, p, np.empty(len(rows)))  # type: ignore[no-any-return]
+    else:
+        def fun(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return system.rhs(t, y, p)
+
+        def raw_values(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                return system.jac(t, y, p)
+
+    def values(t: float, y: NDArray[np.float64]) -> NDArray[np.float64]:
+        # A Hill exponent below 1 has an infinite slope at 0. The Jacobian only drives the
+        # Newton iteration (the error estimate uses rhs values), so such entries are replaced
+        # by 0: convergence may slow down near 0, accuracy does not change.
+        jac_values = raw_values(t, y)
+        if not np.all(np.isfinite(jac_values)):
+            jac_values = np.where(np.isfinite(jac_values), jac_values, 0.0)
+        return jac_values
+
+    if sparse:
+        import scipy.sparse as sp
+
+        indptr = np.searchsorted(cols, np.arange(n + 1))
+
+        def jac(t: float, y: NDArray[np.float64]) -> Any:
+            return sp.csc_matrix((values(t, y), rows, indptr), shape=(n, n))
+    else:
+        def jac(t: float, y: NDArray[np.float64]) -> Any:
+            dense = np.zeros((n, n))
+            dense[rows, cols] = values(t, y)
+            return dense
+
+    return fun, jac
+
+
+def _offending_states(system: OdeSystem, t: float, y: NDArray[np.float64],
+                      p: NDArray[np.float64], limit: int = 3) -> dict[str, float]:
+    """The states that are non-finite, or whose derivative is largest relative to them."""
+    names = system.state_names
+    bad = [i for i in range(len(y)) if not np.isfinite(y[i])]
+    if not bad:
+        with np.errstate(all="ignore"):
+            dy = np.abs(system.rhs(t, y, p)) / (np.abs(y) + 1e-12)
+        dy = np.where(np.isfinite(dy), dy, np.inf)
+        bad = list(np.argsort(-dy)[:limit])
+    return {names[i]: float(y[i]) for i in bad[:limit]}
