@@ -19,6 +19,9 @@ from .exceptions import ModelError as ModelError
 from .exceptions import ParameterError as ParameterError
 from .exceptions import SolverError as SolverError
 from .exceptions import StorageError as StorageError
+from .io import list_models as list_models
+from .io import load_model as load_model
+from .io import save_model as save_model
 from .kinetics import Hill as Hill
 from .kinetics import Linear as Linear
 from .kinetics import RateLaw as RateLaw
@@ -44,5 +47,8 @@ __all__ = [
     "compile_network",
     "expr",
     "kinetics",
+    "list_models",
+    "load_model",
+    "save_model",
     "simulate",
 ]

@@ -105,7 +105,8 @@ def assemble(net: Network) -> Assembly:
         for alias, (canonical, transform) in law.aliases.items():
             if f"{prefix}.{canonical}" in param_index:
                 derived[f"{prefix}.{alias}"] = (f"{prefix}.{canonical}", transform)
-        local = {s.name: ex.Param(param_index[f"{prefix}.{s.name}"]) for s in specs}
+        local: dict[str, ex.Expr] = {s.name: ex.Param(param_index[f"{prefix}.{s.name}"])
+                                     for s in specs}
         modulation = ex.mul(*(
             _modulator(record, conc(record["node"]), local) for record in data["modulators"]))
         ctx = TermContext(u, v, data["options"], _param_getter(local, prefix), conc, modulation,

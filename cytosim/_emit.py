@@ -14,11 +14,12 @@ for output ``k`` and returns *out*.
 
 from __future__ import annotations
 
+import keyword
 import math
 from collections.abc import Sequence
 from typing import Any
 
-from .expr import Add, Const, Div, Expr, Func, Mul, Param, Pow, State, Symbol, Time
+from .expr import Add, Const, Div, Expr, Func, Gate, Mul, Param, Pow, State, Symbol, Time
 
 DIALECTS: dict[str, dict[str, str]] = {
     "numpy": {
@@ -26,12 +27,14 @@ DIALECTS: dict[str, dict[str, str]] = {
         "log": "np.log({0})",
         "pos": "np.maximum({0}, 0.0)",
         "step": "np.greater({0}, 0.0) * 1.0",
+        "gate": "np.where(np.greater({0}, 0.0), {1}, 0.0)",
     },
     "numba": {
         "exp": "math.exp({0})",
         "log": "math.log({0})",
         "pos": "max({0}, 0.0)",
         "step": "(1.0 if {0} > 0.0 else 0.0)",
+        "gate": "({1} if {0} > 0.0 else 0.0)",
     },
 }
 
@@ -41,7 +44,7 @@ def _literal(value: float) -> str:
     if not math.isfinite(value):
         raise ValueError(f"cannot emit the non-finite constant {value!r}")
     text = repr(value)
-    return f"({text})" if value < 0 else text
+    return f"({text})" if text.startswith("-") else text  # -0.0 too
 
 
 def _leaf(node: Expr) -> str | None:
@@ -76,8 +79,11 @@ def emit_function(name: str, outputs: Sequence[Expr], dialect: str = "numpy") ->
     dialect : {"numpy", "numba"}
         Which function names to use.
     """
-    if not name.isidentifier():
-        raise ValueError(f"`name` must be an identifier, got {name!r}")
+    if not name.isidentifier() or keyword.iskeyword(name) or name in ("np", "math"):
+        raise ValueError(f"`name` must be an identifier other than a keyword, 'np' or 'math', "
+                         f"got {name!r}")
+    if dialect not in DIALECTS:
+        raise ValueError(f"`dialect` must be one of {tuple(DIALECTS)}, got {dialect!r}")
     funcs = DIALECTS[dialect]
     text: dict[Expr, str] = {}
     lines: list[str] = []
@@ -104,6 +110,8 @@ def emit_function(name: str, outputs: Sequence[Expr], dialect: str = "numpy") ->
                 rhs = _power(ref(node.base), node.exponent, ref(node.exponent))
             elif isinstance(node, Func):
                 rhs = funcs[node.name].format(ref(node.arg))
+            elif isinstance(node, Gate):
+                rhs = funcs["gate"].format(ref(node.cond), ref(node.value))
             else:
                 raise TypeError(f"cannot emit node {type(node).__name__}")
             var = f"v{counter}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 import networkx as nx
@@ -59,8 +59,12 @@ def _check_value(value: Any, spec: ParamSpec, where: str) -> None:
         raise ModelError(f"{where}: parameter {spec.name!r} {problem}, got {value!r}")
 
 
-def check_element(net: Network, u: str, v: str, key: Any) -> None:
-    """Validate one rate-law element (kind, endpoints, options, modulators, parameters)."""
+def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False) -> None:
+    """Validate one rate-law element (kind, endpoints, options, modulators, parameters).
+
+    *full* is set when the whole network is checked, so references to parameters of
+    elements added later are resolved too.
+    """
     graph = net._graph
     data = graph.edges[u, v, key]
     where = _label(net, u, v, key)
@@ -80,7 +84,7 @@ def check_element(net: Network, u: str, v: str, key: Any) -> None:
     if unknown_options:
         raise ModelError(f"{where}: unknown option(s) {sorted(unknown_options)}; "
                          f"valid options are {sorted(law.options)}")
-    _check_options(net, data, where, law.kind)
+    _check_options(net, data, where, law.kind, full)
     seen: set[str] = set()
     for record in data["modulators"]:
         if record.get("type") not in MODULATOR_TYPES:
@@ -122,7 +126,8 @@ def check_element(net: Network, u: str, v: str, key: Any) -> None:
         _check_value(value, spec, where)
 
 
-def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str) -> None:
+def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
+                   full: bool) -> None:
     options = data["options"]
     graph = net._graph
     if kind == "binds":
@@ -149,17 +154,23 @@ def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str)
                 raise ModelError(f"{where}: change of {node!r} must be a finite number, "
                                  f"got {coeff!r}")
         local = set(options.get("parameters", ()))
-        _check_symbols(net, formula, where, extra=local)
+        _check_symbols(net, formula, where, extra=local, defer_parameters=not full)
 
 
-def _check_symbols(net: Network, tree: ex.Expr, where: str, extra: set[str] = frozenset()
+def _check_symbols(net: Network, tree: ex.Expr, where: str,
+                   extra: Collection[str] = frozenset(), defer_parameters: bool = False
                    ) -> None:
+    """Every name in *tree* must be a node, observable, parameter or alias.
+
+    With *defer_parameters*, dotted names (other elements' parameters) may refer to elements
+    added later; :meth:`Network.validate` checks them once the network is complete.
+    """
     symbols = tree.symbols()
     if not symbols:
         return
     known = set(net._known_names()) | set(extra)
     for name in sorted(symbols):
-        if name not in known:
+        if name not in known and not (defer_parameters and "." in name):
             raise ModelError(f"{where}: the formula names {name!r}, which is not a node, "
                              f"observable or parameter. {suggest(name, known)}")
 
@@ -235,7 +246,7 @@ def check_network(net: Network, *, only_node: str | None = None,
     for name in net._graph.nodes:
         _check_node(net, name)
     for u, v, key in net._graph.edges(keys=True):
-        check_element(net, u, v, key)
+        check_element(net, u, v, key, full=True)
     for name in net._graph.graph["observables"]:
         _check_symbols(net, net._graph.graph["observables"][name]["formula"],
                        f"observable {name!r}")
@@ -259,6 +270,8 @@ def canonical_structure(net: Network) -> dict[str, Any]:
                       {p: r["value"] for p, r in d["params"].items()}]
                      for u, v, k, d in graph.edges(keys=True, data=True)],
         "observables": {k: repr(v["formula"]) for k, v in graph.graph["observables"].items()},
+        "scenarios": graph.graph.get("scenarios", {}),
+        "metadata": graph.graph.get("metadata", {}),
     }
 
 

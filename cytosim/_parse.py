@@ -12,8 +12,11 @@ nothing is ever evaluated as Python. Grammar::
 Names are node names (``TNF``, ``IL-10``), parameter names (``TNF.rate``,
 ``M.secretes.TNF.rate``) or ``t``. Because node names may contain hyphens, the longest
 *known* name is matched first; write spaces around a minus sign between names.
-Functions: ``exp``, ``log``, ``sqrt``, ``pos``, ``hill_up(x, K, n)`` (alias ``hill``),
-``hill_down(x, K, n)``, ``min``/``max`` are not offered (they are not differentiable).
+Functions: ``exp``, ``log``, ``sqrt``, ``pos`` (positive part), ``step``, ``gate(c, v)``
+(``v`` where ``c > 0``, else 0), ``hill_up(x, K, n)`` (alias ``hill``) and
+``hill_down(x, K, n)``. ``min`` and ``max`` are not offered: they have no
+derivative where their arguments cross. :func:`to_text` prints a tree back as a formula that
+parses to the same tree.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., ex.Expr]]] = {
     "log": (1, ex.log),
     "sqrt": (1, lambda x: ex.power(x, 0.5)),
     "pos": (1, ex.pos),
+    "step": (1, ex.step),
+    "gate": (2, ex.gate),
     "hill_up": (3, ex.hill_up),
     "hill": (3, ex.hill_up),
     "hill_down": (3, ex.hill_down),
@@ -48,6 +53,8 @@ def _tokenize(text: str, known: list[str], where: str) -> list[tuple[str, str, i
         if ch.isspace():
             i += 1
             continue
+        if not ch.isascii():
+            raise _error(text, i, f"unexpected character {ch!r} (formulas are ASCII)", where)
         if ch.isdigit() or (ch == "." and i + 1 < len(text) and text[i + 1].isdigit()):
             m = _NUMBER.match(text, i)
             assert m is not None
@@ -188,6 +195,8 @@ def parse(text: str, known_names: Collection[str] = (), *, where: str = "") -> e
 
     try:
         result = expression()
+    except RecursionError:
+        raise _error(text, 0, "the formula is nested too deeply", where) from None
     except (ValueError, ZeroDivisionError, OverflowError) as err:
         if isinstance(err, ModelError):
             raise
@@ -195,3 +204,41 @@ def parse(text: str, known_names: Collection[str] = (), *, where: str = "") -> e
     if peek()[0] != "end":
         raise _error(text, peek()[2], f"unexpected {peek()[1]!r}", where)
     return result
+
+
+def to_text(tree: ex.Expr) -> str:
+    """Print a tree of names (:class:`~cytosim.expr.Symbol`) as a fully parenthesised formula.
+
+    ``parse(to_text(tree), names)`` rebuilds an equal tree, so models built in code can be
+    saved as text. States and parameters given by index cannot be printed.
+
+    >>> to_text(parse("a * (b + 2) ^ 3"))
+    'a * (2.0 + b) ^ 3.0'
+    """
+
+    def show(node: ex.Expr, parent: int) -> str:
+        if isinstance(node, ex.Const):
+            text = repr(node.value)
+            own = 0 if text.startswith("-") else 4  # -0.0 too
+        elif isinstance(node, ex.Symbol):
+            text, own = node.name, 4
+        elif isinstance(node, ex.Time):
+            text, own = "t", 4
+        elif isinstance(node, ex.Add):
+            text, own = " + ".join(show(t, 1) for t in node.terms), 1
+        elif isinstance(node, ex.Mul):
+            text, own = " * ".join(show(f, 2) for f in node.factors), 2
+        elif isinstance(node, ex.Div):
+            text, own = f"{show(node.num, 1)} / {show(node.den, 2)}", 2
+        elif isinstance(node, ex.Pow):
+            text, own = f"{show(node.base, 3)} ^ {show(node.exponent, 2)}", 3
+        elif isinstance(node, ex.Func):
+            text, own = f"{node.name}({show(node.arg, 0)})", 4
+        elif isinstance(node, ex.Gate):
+            text, own = f"gate({show(node.cond, 0)}, {show(node.value, 0)})", 4
+        else:
+            raise ValueError(f"cannot print {type(node).__name__} nodes as a formula; "
+                             "build formulas from names, not indices")
+        return f"({text})" if own <= parent else text
+
+    return show(tree, 0)

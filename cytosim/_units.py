@@ -14,7 +14,7 @@ def registry() -> Any:
     """The pint UnitRegistry cytosim uses, with ``cell`` and ``IU`` defined (built once)."""
     import pint
 
-    ureg = pint.UnitRegistry()
+    ureg: Any = pint.UnitRegistry()
     ureg.define("cell = [cell] = cells")
     ureg.define("international_unit = [activity] = IU")
     return ureg

@@ -3,7 +3,9 @@
 Every rate law in cytosim is built as an :class:`Expr`: constants, parameters and states
 by index, the time, unresolved names (:class:`Symbol`, replaced by indices when a network
 is compiled), sums, products, quotients, powers and the functions ``exp``, ``log``,
-``pos`` (positive part, ``max(x, 0)``) and ``step`` (its derivative, ``1 if x > 0 else 0``).
+``pos`` (positive part, ``max(x, 0)``) and ``step`` (its derivative, ``1 if x > 0 else 0``),
+and :class:`Gate` (``value if cond > 0 else 0``, which keeps derivatives of fractional powers
+of ``pos(x)`` finite at ``x <= 0``).
 Hill functions are built from those primitives by :func:`hill_up` and :func:`hill_down`.
 
 Nodes are immutable and hashable; the constructors :func:`add`, :func:`mul`, :func:`div`,
@@ -28,7 +30,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Union
+from typing import Any, Union
 
 __all__ = [
     "Add",
@@ -36,6 +38,7 @@ __all__ = [
     "Div",
     "Expr",
     "Func",
+    "Gate",
     "Mul",
     "Param",
     "Pow",
@@ -47,6 +50,7 @@ __all__ = [
     "diff",
     "div",
     "exp",
+    "gate",
     "hill_down",
     "hill_up",
     "log",
@@ -70,6 +74,10 @@ class Expr:
 
     def children(self) -> tuple[Expr, ...]:
         return ()
+
+    def __getstate__(self) -> dict[str, Any]:
+        # the cached hash depends on the process's hash seed: never pickle it
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
 
     def walk(self) -> Iterator[Expr]:
         """Yield every node of the tree once, children before parents."""
@@ -134,7 +142,7 @@ class Expr:
 
 def _cached_hash(cls: type) -> type:
     """Cache the structural hash of a frozen dataclass node (trees are hashed often)."""
-    plain = cls.__hash__
+    plain: Callable[[Any], int] = cls.__hash__  # type: ignore[assignment]
 
     def __hash__(self: Expr) -> int:  # noqa: N807
         cached = self.__dict__.get("_hash")
@@ -161,8 +169,8 @@ class Const(Expr):
         object.__setattr__(self, "value", value)
 
 
-def _index_post_init(self: Expr) -> None:
-    index = self.index  # type: ignore[attr-defined]
+def _check_index(self: Param | State) -> None:
+    index = self.index
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise ValueError(f"`{type(self).__name__}` needs a non-negative int index, got {index!r}")
 
@@ -173,7 +181,9 @@ class Param(Expr):
     """The parameter ``p[index]``."""
 
     index: int
-    __post_init__ = _index_post_init
+
+    def __post_init__(self) -> None:
+        _check_index(self)
 
 
 @_cached_hash
@@ -182,7 +192,9 @@ class State(Expr):
     """The state ``y[index]``."""
 
     index: int
-    __post_init__ = _index_post_init
+
+    def __post_init__(self) -> None:
+        _check_index(self)
 
 
 @_cached_hash
@@ -265,6 +277,22 @@ class Func(Expr):
         return (self.arg,)
 
 
+@_cached_hash
+@dataclass(frozen=True, eq=True)
+class Gate(Expr):
+    """``value if cond > 0 else 0``, with the unselected branch never leaking inf or nan.
+
+    Derivatives of ``pos(x) ** n`` are gated by ``x``: for ``n < 1`` the slope term
+    ``pos(x) ** (n - 1)`` is infinite where ``x <= 0``, and the true derivative there is 0.
+    """
+
+    cond: Expr
+    value: Expr
+
+    def children(self) -> tuple[Expr, ...]:
+        return (self.cond, self.value)
+
+
 ZERO = Const(0.0)
 ONE = Const(1.0)
 
@@ -344,7 +372,10 @@ def power(base: Operand, exponent: Operand) -> Expr:
     if _is_const(exponent, 1.0):
         return base
     if isinstance(base, Const) and isinstance(exponent, Const):
-        return Const(base.value**exponent.value)
+        try:
+            return Const(math.pow(base.value, exponent.value))
+        except (ValueError, OverflowError) as err:
+            raise ValueError(f"cannot fold {base.value!r} ** {exponent.value!r}: {err}") from err
     return Pow(base, exponent)
 
 
@@ -376,6 +407,16 @@ def pos(x: Operand) -> Expr:
 def step(x: Operand) -> Expr:
     """Heaviside step ``1 if x > 0 else 0`` (the derivative of :func:`pos`)."""
     return _func("step", x, lambda v: 1.0 if v > 0.0 else 0.0)
+
+
+def gate(cond: Operand, value: Operand) -> Expr:
+    """``value`` where ``cond > 0``, else 0 (see :class:`Gate`)."""
+    cond, value = as_expr(cond), as_expr(value)
+    if _is_const(value, 0.0):
+        return ZERO
+    if isinstance(cond, Const):
+        return value if cond.value > 0.0 else ZERO
+    return Gate(cond, value)
 
 
 def hill_up(x: Operand, k: Operand, n: Operand) -> Expr:
@@ -441,9 +482,14 @@ def _derivative(node: Expr, var: Expr, d: Callable[[Expr], Expr]) -> Expr:
     if isinstance(node, Pow):
         db, de = d(node.base), d(node.exponent)
         term_base = mul(node.exponent, power(node.base, sub(node.exponent, 1.0)), db)
-        if _is_const(de, 0.0):
-            return term_base
-        return add(term_base, mul(node, log(node.base), de))
+        result = term_base if _is_const(de, 0.0) else add(term_base,
+                                                           mul(node, log(node.base), de))
+        if isinstance(node.base, Func) and node.base.name == "pos":
+            # x**(n-1) and log(x) are infinite at x <= 0 where the derivative is 0
+            return gate(node.base.arg, result)
+        return result
+    if isinstance(node, Gate):
+        return gate(node.cond, d(node.value))
     if isinstance(node, Func):
         da = d(node.arg)
         if _is_const(da, 0.0):
@@ -479,6 +525,8 @@ def substitute(e: Expr, mapping: Mapping[Expr, Expr] | Callable[[Expr], Expr | N
             out = power(rebuild(node.base), rebuild(node.exponent))
         elif isinstance(node, Func):
             out = {"exp": exp, "log": log, "pos": pos, "step": step}[node.name](rebuild(node.arg))
+        elif isinstance(node, Gate):
+            out = gate(rebuild(node.cond), rebuild(node.value))
         else:
             out = node
         memo[node] = out

@@ -119,7 +119,7 @@ class Flux:
     """A rate (expression tree) and the change it makes per unit rate in each named node."""
 
     rate: ex.Expr
-    changes: Mapping[str, float]
+    changes: Mapping[Any, float]  # node names; state indices once assembled
 
 
 @dataclass(frozen=True)

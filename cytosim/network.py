@@ -84,7 +84,8 @@ class Network:
     def __init__(self, name: str = "network", *, time_unit: str = "h", description: str = "",
                  kinds: KindRegistry = DEFAULT_KINDS):
         self._graph = nx.MultiDiGraph(name=name, time_unit=time_unit, description=description,
-                                      compartments={}, observables={})
+                                      compartments={}, observables={}, metadata={},
+                                      scenarios={})
         self.kinds = kinds
         self._version = 0
         self._frozen: nx.MultiDiGraph | None = None
@@ -114,6 +115,54 @@ class Network:
     @property
     def compartments(self) -> dict[str, dict[str, Any]]:
         return {k: dict(v) for k, v in self._graph.graph["compartments"].items()}
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """Free metadata (title, source citation, what the model reproduces); editable."""
+        return self._graph.graph["metadata"]  # type: ignore[no-any-return]
+
+    @property
+    def scenarios(self) -> dict[str, dict[str, Any]]:
+        """Named variants: ``{name: {"description", "initial", "params"}}`` (copies)."""
+        return {k: dict(v) for k, v in self._graph.graph["scenarios"].items()}
+
+    def add_scenario(self, name: str, *, initial: Mapping[str, float] | None = None,
+                     params: Mapping[str, float] | None = None, description: str = "") -> None:
+        """Declare a named variant that sets initial values and/or parameters.
+
+        Raises
+        ------
+        ModelError
+            For an invalid or duplicate name, an unknown node or parameter, or a bad value.
+        """
+        if not is_valid_node_name(name):
+            raise ModelError(f"invalid scenario name {name!r}: names must match "
+                             "[A-Za-z][A-Za-z0-9_-]*")
+        if name in self._graph.graph["scenarios"]:
+            raise ModelError(f"duplicate scenario name {name!r}")
+        record = {"description": description, "initial": dict(initial or {}),
+                  "params": dict(params or {})}
+        try:
+            self._apply_scenario(self.copy(), record)
+        except (ModelError, ParameterError) as err:
+            raise ModelError(f"scenario {name!r}: {err}") from None
+        self._graph.graph["scenarios"][name] = record
+        self._changed()
+
+    def with_scenario(self, name: str) -> Network:
+        """A copy with scenario *name* applied (its initial values and parameters)."""
+        scenarios = self._graph.graph["scenarios"]
+        if name not in scenarios:
+            raise ModelError(f"unknown scenario {name!r}. {suggest(name, scenarios)}")
+        return self._apply_scenario(self.copy(), scenarios[name])
+
+    @staticmethod
+    def _apply_scenario(net: Network, record: Mapping[str, Any]) -> Network:
+        for node, value in record["initial"].items():
+            net.set_initial(node, value)
+        for param, value in record["params"].items():
+            net.set_parameter(param, value)
+        return net
 
     @property
     def observables(self) -> dict[str, dict[str, Any]]:
@@ -222,8 +271,8 @@ class Network:
         if decay_rate is None and half_life is None and info is not None and info.half_life_h:
             hours = _hours_per(self.time_unit)
             rate = math.log(2.0) / (info.half_life_h / hours)
-            kind, extra = ("decay", {}) if baseline is None else (
-                "decay_to_baseline", {"baseline": baseline})
+            kind = "decay" if baseline is None else "decay_to_baseline"
+            extra: dict[str, Any] = {} if baseline is None else {"baseline": baseline}
             self.add_process(name, kind, rate=rate, units={"rate": f"1/{self.time_unit}"},
                              **extra,
                              sources={"rate": "catalogue"},
@@ -257,8 +306,8 @@ class Network:
                    baseline: float | None = None) -> None:
         if rate is not None and half_life is not None:
             raise ModelError(f"node {name!r}: give `decay_rate` or `half_life`, not both")
-        kind, extra = ("decay", {}) if baseline is None else (
-            "decay_to_baseline", {"baseline": baseline})
+        kind = "decay" if baseline is None else "decay_to_baseline"
+        extra: dict[str, Any] = {} if baseline is None else {"baseline": baseline}
         if baseline is not None and rate is None and half_life is None:
             raise ModelError(f"node {name!r}: a `baseline` needs `decay_rate` or `half_life`")
         if half_life is not None:
@@ -336,15 +385,15 @@ class Network:
         params : mapping, optional
             The term's own parameters and values (>= 0 unless *lower_bounds* says otherwise).
         """
-        params = dict(params or {})
+        own: dict[str, Any] = dict(params or {})
         text = formula if isinstance(formula, str) else None
         tree = _parse.parse(formula, self._known_names(), where=f"term on {node!r}") if isinstance(
             formula, str) else formula
         terms = sum(1 for *_, d in self._self_loops(node) if d["kind"] == "expression")
         key = name or f"term{terms + 1}"
         self.add_process(node, "expression", key=key, formula=tree, formula_text=text,
-                         changes=dict(changes or {node: 1.0}), parameters=tuple(params),
-                         bounds=dict(lower_bounds or {}), **metadata, **params)
+                         changes=dict(changes or {node: 1.0}), parameters=tuple(own),
+                         bounds=dict(lower_bounds or {}), **metadata, **own)
 
     def add_observable(self, name: str, formula: str | ex.Expr, *, unit: str = "",
                        description: str = "") -> None:
@@ -555,8 +604,11 @@ class Network:
                 return info["volume"], name, final
         for u, v, k, d in self.elements():
             prefix = self.element_prefix(u, v, k)
-            if name.startswith(prefix + "."):
-                local = name[len(prefix) + 1:]
+            if not name.startswith(prefix + "."):
+                continue
+            local = name[len(prefix) + 1:]
+            # node processes share the node's prefix: pick the one that declares `local`
+            if local in {s.name for s in element_parameters(self, u, v, k)}:
                 record = d["params"].setdefault(local, _param_record(None, source="default"))
                 return record, name, final
         raise ParameterError(f"unknown parameter {name!r}")  # unreachable: names checked above

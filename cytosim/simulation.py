@@ -131,8 +131,9 @@ def simulate(
                    + ", ".join(f"{k} = {v:.6g}" for k, v in offending.items()))
         if raise_on_failure:
             raise SolverError(message, t=reached, states=offending)
-    observed = system.observe(t, y, p) if system.observable_names and len(t) else np.empty(
-        (len(system.observable_names), len(t)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a ratio over 0 is inf, say so
+        observed = system.observe(t, y, p) if system.observable_names and len(t) else (
+            np.empty((len(system.observable_names), len(t))))
     values = np.vstack([y, observed]).T.copy()
     provenance = {
         "model": system.name,

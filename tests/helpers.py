@@ -52,3 +52,16 @@ def every_kind_network() -> cs.Network:
     net.add_observable("free_TNF_fraction", "TNF / (TNF + DT)")
     net.add_observable("drug_conc", "D / plasma.volume")
     return net
+
+
+def require(module: str):  # type: ignore[no-untyped-def]
+    """Import an optional test dependency: skip locally when missing, fail in CI (where the
+    test extra installs it, so a missing one is a packaging bug)."""
+    import importlib
+    import os
+
+    import pytest
+
+    if os.environ.get("CI"):
+        return importlib.import_module(module)
+    return pytest.importorskip(module)

@@ -211,7 +211,7 @@ def test_entries_are_frozen():
         info.half_life_h = 1.0  # type: ignore[misc]
 
 
-# Spot checks against /work/shared/reference/pk.md section 7 (verified values and citations).
+# Spot checks against shared/reference/pk.md section 7 (verified values and citations).
 
 
 def test_il10_half_life_matches_pk_md():

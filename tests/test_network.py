@@ -249,3 +249,12 @@ def test_names_from_users_never_reach_generated_code() -> None:
     for source in system.sources.values():
         assert "import_sys" not in source and "os" not in source.replace("pos", "")
         assert "exec" not in source
+
+
+def test_set_parameter_finds_the_right_process_among_several_on_a_node() -> None:
+    net = cs.Network()
+    net.add_cytokine("X", initial=1.0, decay_rate=0.5, use_catalogue=False)
+    net.add_term("X", "u", name="infusion", params={"u": 0.0})
+    net.set_parameter("X.u", 2.0)
+    assert net.parameter_values()["X.u"] == 2.0
+    assert net.parameter_values()["X.rate"] == 0.5

@@ -112,7 +112,10 @@ def test_simulated_concentrations_stay_non_negative(net: cs.Network) -> None:
     atol = 1e-9
     tc = cs.simulate(net, t_end=5.0, engine="numpy", atol=atol, rtol=1e-6,
                      raise_on_failure=False)
-    assert tc.success, tc.message
+    # positive feedback (say, a cytokine driving proliferation of its own producer) can
+    # blow up in finite time: that is the model's behaviour, not a sign error, so the rows
+    # computed before such a failure are what is checked
+    assert len(tc.t) > 1, tc.message
     assert tc.values[:, : tc.n_states].min() > -10 * atol
 
 
