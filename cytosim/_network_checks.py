@@ -74,6 +74,9 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False)
     law = net.kinds[kind]
     if law.applies_to == "node" and u != v:
         raise ModelError(f"{where}: {kind!r} is a node process and must be a self-loop")
+    if law.applies_to == "edge" and u == v and law.kind in ("proliferates", "recruits"):
+        raise ModelError(f"{where}: a node cannot drive its own {law.kind!r}; use the 'growth' "
+                         "or 'logistic' process for self-driven proliferation")
     if law.applies_to == "edge":
         for role, node, allowed in (("source", u, law.sources), ("target", v, law.targets)):
             node_kind = graph.nodes[node]["kind"]

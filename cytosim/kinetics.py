@@ -28,8 +28,8 @@ source         node X                  ``source*M`` into X (constant production 
 logistic       node X                  ``growth_rate*X*(1 - X/capacity)*M`` into X
 secretes       cell C -> X             ``k*C*M`` into X
 transitions    cell A -> cell B        ``k*A*M`` from A to B (alias ``activates``)
-proliferates   driver D -> cell N      ``k*N*g(D)*M`` into N (``g`` below; self-loop:
-                                       ``k*N*M``)
+growth         node X                  ``growth_rate*X*M`` into X
+proliferates   driver D -> cell N      ``k*N*g(D)*M`` into N (``g`` below)
 recruits       driver D -> cell N      ``k*g(D)*M`` into N
 kills          killer E -> target T    ``k*E*T/(K+T)*M`` out of T (``saturating=False``:
                                        ``k*E*T*M``)
@@ -306,13 +306,22 @@ def _response_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
     response = options.get("response", "linear")
     if response not in ("linear", "saturating", "hill"):
         raise ValueError(f"`response` must be 'linear', 'saturating' or 'hill', got {response!r}")
-    specs = [RATE]
+    # linear: k*D has D's unit, so k carries 1/(unit of D); otherwise g(D) is a fraction
+    specs = [RATE if response != "linear" else ParamSpec(
+        "rate", "rate constant per unit of the driver", "1/time/unit of source")]
     if response in ("saturating", "hill"):
         specs.append(ParamSpec("K", "half-saturation level of the driver", "unit of source",
                                positive=True))
     if response == "hill":
         specs.append(ParamSpec("n", "Hill coefficient of the driver", "1", positive=True))
     return tuple(specs)
+
+
+def _recruits_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
+    specs = _response_params(options)
+    unit = "unit/time/unit of source" if options.get("response", "linear") == "linear" else (
+        "unit/time")
+    return (ParamSpec("rate", "recruitment rate", unit), *specs[1:])
 
 
 def _driver(ctx: TermContext) -> ex.Expr:
@@ -327,8 +336,12 @@ def _driver(ctx: TermContext) -> ex.Expr:
 
 def _proliferates(ctx: TermContext) -> list[Flux]:
     n = ctx.conc(ctx.target)
-    drive = ex.ONE if ctx.source == ctx.target else _driver(ctx)
-    return [Flux(ex.mul(ctx.param("rate"), n, drive, ctx.modulation), {ctx.target: 1.0})]
+    return [Flux(ex.mul(ctx.param("rate"), n, _driver(ctx), ctx.modulation), {ctx.target: 1.0})]
+
+
+def _growth(ctx: TermContext) -> list[Flux]:
+    rate = ex.mul(ctx.param("growth_rate"), ctx.conc(ctx.target), ctx.modulation)
+    return [Flux(rate, {ctx.target: 1.0})]
 
 
 def _recruits(ctx: TermContext) -> list[Flux]:
@@ -339,7 +352,7 @@ def _kills_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
     if options.get("saturating", True):
         return (RATE, ParamSpec("K", "target level of half-maximal killing", "unit of target",
                                 positive=True))
-    return (RATE,)
+    return (ParamSpec("rate", "mass-action killing rate", "1/time/unit of source"),)
 
 
 def _kills(ctx: TermContext) -> list[Flux]:
@@ -399,6 +412,9 @@ _BUILTIN = (
             _fixed(ParamSpec("growth_rate", "maximal per-capita growth rate", "1/time"),
                    ParamSpec("capacity", "carrying capacity", "unit of node", positive=True)),
             _logistic, description="logistic growth"),
+    RateLaw("growth", "node", "growth_rate * X * M",
+            _fixed(ParamSpec("growth_rate", "per-capita growth (proliferation) rate", "1/time")),
+            _growth, description="first-order (exponential) growth or proliferation"),
     RateLaw("secretes", "edge", "rate * C * M", _fixed(
         ParamSpec("rate", "secretion per unit of the secreting cells", "unit/time/cell")),
             _secretes, sources=frozenset({CELL}),
@@ -409,18 +425,19 @@ _BUILTIN = (
     RateLaw("proliferates", "edge", "rate * N * g(D) * M", _response_params, _proliferates,
             targets=frozenset({CELL}), options={"response": "linear"},
             description="proliferation of a cell population driven by D"),
-    RateLaw("recruits", "edge", "rate * g(D) * M", _response_params, _recruits,
+    RateLaw("recruits", "edge", "rate * g(D) * M", _recruits_params, _recruits,
             targets=frozenset({CELL}), options={"response": "linear"},
             description="recruitment (influx) of cells driven by D"),
     RateLaw("kills", "edge", "rate * E * T / (K + T) * M", _kills_params, _kills,
             options={"saturating": True},
             description="killing of a target by an effector, saturating in the target"),
     RateLaw("consumes", "edge", "rate * R * C / (K + C) * M", _fixed(
-        RATE, ParamSpec("K", "half-saturation of uptake", "unit of target", positive=True)),
+        ParamSpec("rate", "maximal uptake per unit of the consuming cells", "unit/time/cell"),
+        ParamSpec("K", "half-saturation of uptake", "unit of target", positive=True)),
             _consumes, sources=frozenset({CELL}),
             description="receptor-mediated consumption (uptake) of a mediator by cells"),
     RateLaw("binds", "edge", "kon * D * C - koff * X", _fixed(
-        ParamSpec("kon", "association rate constant", "1/(conc*time)"),
+        ParamSpec("kon", "association rate constant", "1/time/unit of target"),
         ParamSpec("koff", "dissociation rate constant", "1/time")),
             _binds, options={"complex": None},
             description="reversible binding D + C <-> X (mass action)"),

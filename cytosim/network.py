@@ -534,6 +534,11 @@ class Network:
                  "unit of target": nodes[target]["unit"], "unit": nodes[target]["unit"],
                  "cell": nodes[source]["unit"]}
         hint = spec.unit
+        data = next((d for _, v, d in self._graph.out_edges(source, data=True) if v == target),
+                    None)
+        if "." not in spec.name and data and any(m["type"] == "linear"
+                                                 for m in data["modulators"]):
+            return ""  # a mass-action modulator changes the rate's unit; none is implied
         if hint in words:
             return str(words[hint])
         parts = hint.split("/")

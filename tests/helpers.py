@@ -42,7 +42,7 @@ def every_kind_network() -> cs.Network:
     net.add_edge("MA", "secretes", "TNF", rate=1.3, modulators=[cs.Linear("LPS")])
     net.add_edge("MA", "secretes", "IL10", rate=0.2)
     net.add_edge("TNF", "proliferates", "T", rate=0.05, response="hill", K=1.0, n=2.0)
-    net.add_edge("T", "proliferates", "T", rate=0.01)
+    net.add_process("MA", "growth", growth_rate=0.01, modulators=[cs.Hill("TNF", K=1.0)])
     net.add_edge("IL10", "recruits", "M", rate=0.3, response="saturating", K=2.0)
     net.add_edge("MA", "kills", "T", rate=0.02, K=10.0)
     net.add_edge("M", "kills", "T", rate=0.001, saturating=False)

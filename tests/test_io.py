@@ -166,3 +166,37 @@ def test_installed_wheel_ships_the_bundled_models(tmp_path: Path) -> None:
         pytest.skip("editable install: the wheel is checked in CI")
     assert Path(models_dir).name == "_models"
     assert (Path(models_dir) / "acute_inflammation.toml").exists()
+
+
+UNITS = GOOD.replace('[nodes.M]\nkind = "cell"', '[nodes.M]\nkind = "cell"\nunit = "cell"').replace(
+    '[nodes.TNF]\nkind = "cytokine"', '[nodes.TNF]\nkind = "cytokine"\nunit = "pg/mL"').replace(
+    'params = { rate = 1.0 }', 'params = { rate = { value = 1.0, unit = "1/h" } }')
+
+
+def test_declared_units_are_checked_with_pint(tmp_path: Path) -> None:
+    good = UNITS.replace('params = { rate = 2.0 }',
+                         'params = { rate = { value = 2.0, unit = "pg/mL/h/cell" } }')
+    (tmp_path / "good.toml").write_text(good)
+    net = cs.load_model(tmp_path / "good.toml")
+    assert cs.io.check_units(net) == 2  # the secretion and the decay terms
+    bad = UNITS.replace('params = { rate = 2.0 }',
+                        'params = { rate = { value = 2.0, unit = "pg/mL/h" } }')
+    (tmp_path / "bad.toml").write_text(bad)
+    with pytest.raises(cs.ModelError, match=r"bad\.toml: units: M -secretes-> TNF: its rate "
+                                            r"into 'TNF' has dimension .*\[cell\].* but dTNF/dt "
+                                            r"must have the dimension of pg/mL/h"):
+        cs.load_model(tmp_path / "bad.toml")
+
+
+def test_terms_in_arbitrary_units_are_not_checked(tmp_path: Path) -> None:
+    (tmp_path / "au.toml").write_text(GOOD)  # no units at all: nothing to check, loads fine
+    assert cs.io.check_units(cs.load_model(tmp_path / "au.toml")) == 0
+
+
+def test_exponent_and_exp_arguments_must_be_dimensionless() -> None:
+    net = cs.Network()
+    net.add_cytokine("X", initial=1.0, unit="pg/mL", use_catalogue=False)
+    net.add_term("X", "k * exp(X)", params={"k": 1.0}, units={"k": "pg/mL/h"})
+    with pytest.raises(cs.ModelError, match=r"units: expression on X: the argument of exp must "
+                                            r"be dimensionless"):
+        cs.io.check_units(net)

@@ -83,6 +83,7 @@ from ..exceptions import ModelError
 from ..kinetics import NODE_KINDS, Hill, Linear
 from ..network import Network
 from . import _toml_writer as tw
+from ._dimensions import check_units
 
 FORMAT = 1
 MODEL_KEYS = {"name", "title", "description", "time_unit", "reproduces", "source"}
@@ -246,6 +247,7 @@ def parse_model(text: str, file: str = "<model>") -> Network:
                              description=description)
     with _at(r, "model"):
         net.validate()
+    check_units(net, where=file)
     return net
 
 
