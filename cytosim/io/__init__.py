@@ -10,5 +10,14 @@ from .model_file import parse_model as parse_model
 from .model_file import read_model as read_model
 from .model_file import write_model as write_model
 
-__all__ = ["check_units", "format_model", "list_models", "load_model", "models_directory", "parse_model",
-           "read_model", "save_model", "write_model"]
+__all__ = [
+    "check_units",
+    "format_model",
+    "list_models",
+    "load_model",
+    "models_directory",
+    "parse_model",
+    "read_model",
+    "save_model",
+    "write_model",
+]
