@@ -2,8 +2,9 @@
 
 Subcommands
 -----------
-``cytosim run MODEL [--t-end H] [--out DIR] [--set NAME=VALUE ...]``
-    Simulate a bundled model and write ``MODEL.csv`` and ``MODEL.png`` into DIR.
+``cytosim run MODEL [--scenario S] [--t-end T] [--out DIR] [--set NAME=VALUE ...]``
+    Simulate a bundled model (or a model file given by path) and write ``MODEL.csv`` and
+    ``MODEL.png`` into DIR.
 ``cytosim models``
     List the bundled models.
 ``cytosim show MODEL``
@@ -24,16 +25,23 @@ from ._builtin_models import BUILTIN_MODELS
 from ._names import suggest
 from .catalogue import catalog
 from .exceptions import CytosimError
+from .io import list_models, load_model
 from .network import Network
 from .simulation import simulate
 
 log = logging.getLogger("cytosim")
 
 
-def _model(name: str) -> Network:
-    if name not in BUILTIN_MODELS:
-        raise CytosimError(f"unknown model {name!r}. {suggest(name, BUILTIN_MODELS)}")
-    return BUILTIN_MODELS[name]()
+def _model(name: str, scenario: str | None = None) -> Network:
+    """A network built in code (``lps_macrophage``), a bundled model file, or a path."""
+    if name in BUILTIN_MODELS:
+        net = BUILTIN_MODELS[name]()
+        return net.with_scenario(scenario) if scenario else net
+    bundled = list(list_models().index)
+    looks_like_path = name.endswith(".toml") or "/" in name or "\\" in name
+    if not looks_like_path and name not in bundled:
+        raise CytosimError(f"unknown model {name!r}. {suggest(name, [*BUILTIN_MODELS, *bundled])}")
+    return load_model(name, scenario=scenario)
 
 
 def _assignment(text: str) -> tuple[str, float]:
@@ -52,12 +60,13 @@ def _run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    net = _model(args.model)
+    net = _model(args.model, args.scenario)
     params = dict(args.set or [])
     tc = simulate(net, t_end=args.t_end, n_points=args.points, params=params)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    csv_path, png_path = out / f"{args.model}.csv", out / f"{args.model}.png"
+    stem = Path(args.model).stem + (f"_{args.scenario}" if args.scenario else "")
+    csv_path, png_path = out / f"{stem}.csv", out / f"{stem}.png"
     frame = tc.to_pandas()
     frame.index.name = f"time [{tc.time_unit}]"
     frame.columns = [f"{n} [{u}]" if u else n for n, u in zip(tc.names, tc.units, strict=True)]
@@ -88,10 +97,15 @@ def _figure(tc):  # type: ignore[no-untyped-def]
 
 
 def _models(args: argparse.Namespace) -> int:
-    for name, build in BUILTIN_MODELS.items():
-        net = build()
-        print(f"{name}\t{net.time_unit}\t{len(net.nodes)} states\t"
-              f"{net._graph.graph['description']}")
+    import pandas as pd
+
+    rows = [{"name": name, "title": build()._graph.graph["description"], "source":
+             "demonstration network built in code", "time_unit": build().time_unit,
+             "states": ", ".join(build().nodes), "scenarios": ""}
+            for name, build in BUILTIN_MODELS.items()]
+    table = pd.concat([pd.DataFrame(rows).set_index("name"), list_models()])
+    with pd.option_context("display.max_colwidth", 60, "display.width", 200):
+        print(table[["title", "time_unit", "states", "scenarios"]].to_string())
     return 0
 
 
@@ -100,7 +114,7 @@ def _show(args: argparse.Namespace) -> int:
 
     with pd.option_context("display.max_rows", None, "display.width", 200,
                            "display.max_colwidth", 60):
-        print(_model(args.model).parameters()[["value", "unit", "source", "where"]])
+        print(_model(args.model).parameters()[["value", "unit", "source", "alias", "where"]])
     return 0
 
 
@@ -122,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("model", help="bundled model name (see `cytosim models`)")
     run.add_argument("--t-end", type=float, default=24.0,
                      help="end time in the model's time unit (default 24)")
+    run.add_argument("--scenario", default=None, help="a named scenario of the model")
     run.add_argument("--points", type=int, default=241, help="output rows (default 241)")
     run.add_argument("--out", default="results", help="output directory (default ./results)")
     run.add_argument("--set", type=_assignment, action="append", metavar="NAME=VALUE",

@@ -38,3 +38,11 @@ def test_listing_commands(capsys: pytest.CaptureFixture[str]) -> None:
     assert "MA.secretes.TNF.rate" in capsys.readouterr().out
     assert main(["catalog"]) == 0
     assert "CSF3" in capsys.readouterr().out
+
+
+def test_run_a_bundled_model_file_with_a_scenario(tmp_path: Path) -> None:
+    assert main(["run", "acute_inflammation", "--scenario", "aseptic_death", "--t-end", "100",
+                 "--out", str(tmp_path)]) == 0
+    frame = pd.read_csv(tmp_path / "acute_inflammation_aseptic_death.csv", index_col=0)
+    assert frame["P [1e6 cells/cc]"].iloc[0] == 1.5  # the scenario's initial pathogen load
+    assert (tmp_path / "acute_inflammation_aseptic_death.png").exists()
