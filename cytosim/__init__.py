@@ -28,6 +28,10 @@ from .kinetics import RateLaw as RateLaw
 from .network import Network as Network
 from .result import TimeCourse as TimeCourse
 from .simulation import simulate as simulate
+from .sweeps import Range as Range
+from .sweeps import Relative as Relative
+from .sweeps import Values as Values
+from .sweeps import sweep as sweep
 
 __all__ = [
     "CytosimError",
@@ -38,10 +42,13 @@ __all__ = [
     "Network",
     "OdeSystem",
     "ParameterError",
+    "Range",
     "RateLaw",
+    "Relative",
     "SolverError",
     "StorageError",
     "TimeCourse",
+    "Values",
     "__version__",
     "catalog",
     "compile_network",
@@ -51,4 +58,5 @@ __all__ = [
     "load_model",
     "save_model",
     "simulate",
+    "sweep",
 ]

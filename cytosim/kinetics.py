@@ -260,8 +260,17 @@ class RateLaw:
     description: str = ""
 
 
-def _fixed(*specs: ParamSpec) -> ParamsFor:
-    return lambda options: specs
+class _Fixed:
+    """The parameters of a kind that has no options changing them (picklable)."""
+
+    def __init__(self, *specs: ParamSpec):
+        self.specs = specs
+
+    def __call__(self, options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
+        return self.specs
+
+
+_fixed = _Fixed
 
 
 def _ln2_over(value: float) -> float:
@@ -457,6 +466,9 @@ class KindRegistry(Mapping[str, RateLaw]):
     def __init__(self, laws: Mapping[str, RateLaw], aliases: Mapping[str, str] | None = None):
         self._laws = MappingProxyType(dict(laws))
         self._aliases = MappingProxyType(dict(aliases or {}))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (KindRegistry, (dict(self._laws), dict(self._aliases)))
 
     def __getitem__(self, kind: str) -> RateLaw:
         return self._laws[self._aliases.get(kind, kind)]

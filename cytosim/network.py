@@ -618,6 +618,14 @@ class Network:
                 return record, name, final
         raise ParameterError(f"unknown parameter {name!r}")  # unreachable: names checked above
 
+    def __getstate__(self) -> dict[str, Any]:
+        # compiled code and frozen views are caches, rebuilt on demand after unpickling
+        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_frozen")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._frozen = None
+
     def copy(self) -> Network:
         """A deep copy (the graph and its attribute dictionaries)."""
         import copy
