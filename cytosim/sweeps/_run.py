@@ -101,7 +101,8 @@ def sweep(
         Dimension ``point``; each swept name as a coordinate; one variable per metric;
         ``status`` (``"ok"``, ``"invalid_parameter"``, ``"max_steps"``...) and ``message``
         per point; ``n_rhs`` (right-hand-side evaluations); trajectories (``point``,
-        ``time``, ``variable``) when asked; provenance in ``attrs``. Results do not depend on backend, workers or chunk size.
+        ``time``, ``variable``) when asked; provenance in ``attrs``. Results do not depend on
+        backend, workers or chunk size.
 
     Examples
     --------
