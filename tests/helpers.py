@@ -1,10 +1,13 @@
-"""Shared builders for the tests: small networks with known behaviour."""
+"""Shared builders for the tests: small networks with known behaviour, a reference evaluator."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
 import cytosim as cs
+from cytosim.expr import Add, Const, Div, Expr, Func, Gate, Mul, Param, Pow, State, Symbol, Time
 
 
 def finite_difference_jacobian(system: cs.OdeSystem, y: np.ndarray, p: np.ndarray,
@@ -65,3 +68,58 @@ def require(module: str):  # type: ignore[no-untyped-def]
     if os.environ.get("CI"):
         return importlib.import_module(module)
     return pytest.importorskip(module)
+
+
+def reference_evaluate(e: Expr, t: float, y, p, names=None) -> tuple[float, float]:
+    """Value of *e* and the largest magnitude of any intermediate value (for error bounds).
+
+    Sums and products are accumulated left to right, like the generated code.
+    """
+    names = names or {}
+    memo: dict[int, float] = {}
+    biggest = 0.0
+
+    def ev(node: Expr) -> float:
+        nonlocal biggest
+        key = id(node)
+        if key in memo:
+            return memo[key]
+        if isinstance(node, Const):
+            v = node.value
+        elif isinstance(node, State):
+            v = float(y[node.index])
+        elif isinstance(node, Param):
+            v = float(p[node.index])
+        elif isinstance(node, Time):
+            v = float(t)
+        elif isinstance(node, Symbol):
+            v = float(names[node.name])
+        elif isinstance(node, Add):
+            v = 0.0
+            for i, term in enumerate(node.terms):
+                v = ev(term) if i == 0 else v + ev(term)
+        elif isinstance(node, Mul):
+            v = 1.0
+            for i, factor in enumerate(node.factors):
+                v = ev(factor) if i == 0 else v * ev(factor)
+        elif isinstance(node, Div):
+            v = ev(node.num) / ev(node.den)
+        elif isinstance(node, Pow):
+            v = math.pow(ev(node.base), ev(node.exponent))
+        elif isinstance(node, Func):
+            a = ev(node.arg)
+            v = {
+                "exp": math.exp,
+                "log": math.log,
+                "pos": lambda u: max(u, 0.0),
+                "step": lambda u: 1.0 if u > 0.0 else 0.0,
+            }[node.name](a)
+        elif isinstance(node, Gate):
+            v = ev(node.value) if ev(node.cond) > 0.0 else 0.0
+        else:  # pragma: no cover - defensive
+            raise TypeError(type(node).__name__)
+        biggest = max(biggest, abs(v))
+        memo[key] = v
+        return v
+
+    return ev(e), biggest

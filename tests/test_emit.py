@@ -49,6 +49,8 @@ from cytosim.expr import (
     substitute,
 )
 
+from .helpers import reference_evaluate
+
 X, Y, Z = State(0), State(1), State(2)
 K, N = Param(0), Param(1)
 N_STATES, N_PARAMS = 3, 2
@@ -63,56 +65,7 @@ def build(outputs, dialect="numpy", name="f"):
 # --------------------------------------------------------------------------------------
 
 
-def evaluate(e: Expr, t: float, y, p) -> tuple[float, float]:
-    """Value of *e* with Python floats, and the largest intermediate magnitude."""
-    memo: dict[int, float] = {}
-    biggest = 0.0
-
-    def ev(node: Expr) -> float:
-        nonlocal biggest
-        if id(node) in memo:
-            return memo[id(node)]
-        if isinstance(node, Const):
-            v = node.value
-        elif isinstance(node, State):
-            v = float(y[node.index])
-        elif isinstance(node, Param):
-            v = float(p[node.index])
-        elif isinstance(node, Time):
-            v = float(t)
-        elif isinstance(node, Add):
-            parts = [ev(a) for a in node.terms]
-            v = parts[0]
-            for u in parts[1:]:
-                v += u
-        elif isinstance(node, Mul):
-            parts = [ev(a) for a in node.factors]
-            v = parts[0]
-            for u in parts[1:]:
-                v *= u
-        elif isinstance(node, Div):
-            v = ev(node.num) / ev(node.den)
-        elif isinstance(node, Pow):
-            v = math.pow(ev(node.base), ev(node.exponent))
-        elif isinstance(node, Func):
-            a = ev(node.arg)
-            if node.name == "exp":
-                v = math.exp(a)
-            elif node.name == "log":
-                v = math.log(a)
-            elif node.name == "pos":
-                v = max(a, 0.0)
-            else:
-                v = 1.0 if a > 0.0 else 0.0
-        elif isinstance(node, Gate):
-            v = ev(node.value) if ev(node.cond) > 0.0 else 0.0
-        else:  # pragma: no cover - defensive
-            raise TypeError(type(node).__name__)
-        biggest = max(biggest, abs(v))
-        memo[id(node)] = v
-        return v
-
-    return ev(e), biggest
+evaluate = reference_evaluate
 
 
 # --------------------------------------------------------------------------------------

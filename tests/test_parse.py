@@ -17,7 +17,6 @@ from cytosim.expr import (
     Div,
     Expr,
     Func,
-    Gate,
     Mul,
     Pow,
     State,
@@ -37,6 +36,8 @@ from cytosim.expr import (
     sub,
 )
 
+from .helpers import reference_evaluate
+
 A, B, C = Symbol("a"), Symbol("b"), Symbol("c")
 
 
@@ -46,31 +47,7 @@ A, B, C = Symbol("a"), Symbol("b"), Symbol("c")
 
 
 def evaluate(e: Expr, names: dict[str, float], t: float = 0.0) -> float:
-    if isinstance(e, Const):
-        return e.value
-    if isinstance(e, Symbol):
-        return names[e.name]
-    if isinstance(e, Time):
-        return t
-    if isinstance(e, Add):
-        return math.fsum(evaluate(a, names, t) for a in e.terms)
-    if isinstance(e, Mul):
-        return math.prod(evaluate(a, names, t) for a in e.factors)
-    if isinstance(e, Div):
-        return evaluate(e.num, names, t) / evaluate(e.den, names, t)
-    if isinstance(e, Pow):
-        return math.pow(evaluate(e.base, names, t), evaluate(e.exponent, names, t))
-    if isinstance(e, Func):
-        a = evaluate(e.arg, names, t)
-        return {
-            "exp": math.exp,
-            "log": math.log,
-            "pos": lambda u: max(u, 0.0),
-            "step": lambda u: 1.0 if u > 0.0 else 0.0,
-        }[e.name](a)
-    if isinstance(e, Gate):
-        return evaluate(e.value, names, t) if evaluate(e.cond, names, t) > 0.0 else 0.0
-    raise TypeError(type(e).__name__)
+    return reference_evaluate(e, t, (), (), names)[0]
 
 
 # --------------------------------------------------------------------------------------
