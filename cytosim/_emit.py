@@ -26,15 +26,17 @@ DIALECTS: dict[str, dict[str, str]] = {
         "exp": "np.exp({0})",
         "log": "np.log({0})",
         "pos": "np.maximum({0}, 0.0)",
-        "step": "np.greater({0}, 0.0) * 1.0",
-        "gate": "np.where(np.greater({0}, 0.0), {1}, 0.0)",
+        "step": "np.greater_equal({0}, 0.0) * 1.0",
+        "gate": "np.where(np.greater_equal({0}, 0.0), {1}, 0.0)",
+        "gate_strict": "np.where(np.greater({0}, 0.0), {1}, 0.0)",
     },
     "numba": {
         "exp": "math.exp({0})",
         "log": "math.log({0})",
         "pos": "max({0}, 0.0)",
-        "step": "(1.0 if {0} > 0.0 else 0.0)",
-        "gate": "({1} if {0} > 0.0 else 0.0)",
+        "step": "(1.0 if {0} >= 0.0 else 0.0)",
+        "gate": "({1} if {0} >= 0.0 else 0.0)",
+        "gate_strict": "({1} if {0} > 0.0 else 0.0)",
     },
 }
 
@@ -111,7 +113,8 @@ def emit_function(name: str, outputs: Sequence[Expr], dialect: str = "numpy") ->
             elif isinstance(node, Func):
                 rhs = funcs[node.name].format(ref(node.arg))
             elif isinstance(node, Gate):
-                rhs = funcs["gate"].format(ref(node.cond), ref(node.value))
+                rhs = funcs["gate_strict" if node.strict else "gate"].format(
+                    ref(node.cond), ref(node.value))
             else:
                 raise TypeError(f"cannot emit node {type(node).__name__}")
             var = f"v{counter}"

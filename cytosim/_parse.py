@@ -12,11 +12,11 @@ nothing is ever evaluated as Python. Grammar::
 Names are node names (``TNF``, ``IL-10``), parameter names (``TNF.rate``,
 ``M.secretes.TNF.rate``) or ``t``. Because node names may contain hyphens, the longest
 *known* name is matched first; write spaces around a minus sign between names.
-Functions: ``exp``, ``log``, ``sqrt``, ``pos`` (positive part), ``step``, ``gate(c, v)``
-(``v`` where ``c > 0``, else 0), ``hill_up(x, K, n)`` (alias ``hill``) and
-``hill_down(x, K, n)``. ``min`` and ``max`` are not offered: they have no
-derivative where their arguments cross. :func:`to_text` prints a tree back as a formula that
-parses to the same tree.
+Functions: ``exp``, ``log``, ``sqrt``, ``pos`` (positive part), ``step`` (1 where the argument
+is >= 0), ``gate(c, v)`` (``v`` where ``c >= 0``, else 0), ``gate_strict(c, v)`` (``c > 0``),
+``hill_up(x, K, n)`` (alias ``hill``) and ``hill_down(x, K, n)``. ``min`` and ``max`` are
+not offered: they have no derivative where their arguments cross. :func:`to_text` prints a
+tree back as a formula that parses to the same tree.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ FUNCTIONS: dict[str, tuple[int, Callable[..., ex.Expr]]] = {
     "pos": (1, ex.pos),
     "step": (1, ex.step),
     "gate": (2, ex.gate),
+    "gate_strict": (2, lambda c, v: ex.gate(c, v, strict=True)),
     "hill_up": (3, ex.hill_up),
     "hill": (3, ex.hill_up),
     "hill_down": (3, ex.hill_down),
@@ -235,7 +236,8 @@ def to_text(tree: ex.Expr) -> str:
         elif isinstance(node, ex.Func):
             text, own = f"{node.name}({show(node.arg, 0)})", 4
         elif isinstance(node, ex.Gate):
-            text, own = f"gate({show(node.cond, 0)}, {show(node.value, 0)})", 4
+            name = "gate_strict" if node.strict else "gate"
+            text, own = f"{name}({show(node.cond, 0)}, {show(node.value, 0)})", 4
         else:
             raise ValueError(f"cannot print {type(node).__name__} nodes as a formula; "
                              "build formulas from names, not indices")

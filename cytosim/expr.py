@@ -3,7 +3,8 @@
 Every rate law in cytosim is built as an :class:`Expr`: constants, parameters and states
 by index, the time, unresolved names (:class:`Symbol`, replaced by indices when a network
 is compiled), sums, products, quotients, powers and the functions ``exp``, ``log``,
-``pos`` (positive part, ``max(x, 0)``) and ``step`` (its derivative, ``1 if x > 0 else 0``),
+``pos`` (positive part, ``max(x, 0)``) and ``step`` (its derivative, ``1 if x >= 0 else 0``:
+the one-sided derivative at 0, where states live),
 and :class:`Gate` (``value if cond > 0 else 0``, which keeps derivatives of fractional powers
 of ``pos(x)`` finite at ``x <= 0``).
 Hill functions are built from those primitives by :func:`hill_up` and :func:`hill_down`.
@@ -280,14 +281,18 @@ class Func(Expr):
 @_cached_hash
 @dataclass(frozen=True, eq=True)
 class Gate(Expr):
-    """``value if cond > 0 else 0``, with the unselected branch never leaking inf or nan.
+    """``value if cond >= 0 else 0`` (``cond > 0`` when *strict*); the unselected branch
+    never leaks inf or nan.
 
-    Derivatives of ``pos(x) ** n`` are gated by ``x``: for ``n < 1`` the slope term
-    ``pos(x) ** (n - 1)`` is infinite where ``x <= 0``, and the true derivative there is 0.
+    Derivatives of ``pos(x) ** n`` are gated by ``x``: ``pos(x) ** (n - 1)`` is infinite for
+    ``x < 0`` when ``n < 1``, and the true derivative there is 0; at ``x = 0`` the one-sided
+    slope (1 for ``n = 1``) is kept. The ``log(pos(x))`` of a derivative by ``n`` is gated
+    strictly, since ``x ** n log x`` tends to 0 at 0.
     """
 
     cond: Expr
     value: Expr
+    strict: bool = False
 
     def children(self) -> tuple[Expr, ...]:
         return (self.cond, self.value)
@@ -405,18 +410,19 @@ def pos(x: Operand) -> Expr:
 
 
 def step(x: Operand) -> Expr:
-    """Heaviside step ``1 if x > 0 else 0`` (the derivative of :func:`pos`)."""
-    return _func("step", x, lambda v: 1.0 if v > 0.0 else 0.0)
+    """Heaviside step ``1 if x >= 0 else 0``: the derivative of :func:`pos`, one-sided at 0."""
+    return _func("step", x, lambda v: 1.0 if v >= 0.0 else 0.0)
 
 
-def gate(cond: Operand, value: Operand) -> Expr:
-    """``value`` where ``cond > 0``, else 0 (see :class:`Gate`)."""
+def gate(cond: Operand, value: Operand, strict: bool = False) -> Expr:
+    """``value`` where ``cond >= 0`` (``> 0`` if *strict*), else 0 (see :class:`Gate`)."""
     cond, value = as_expr(cond), as_expr(value)
     if _is_const(value, 0.0):
         return ZERO
     if isinstance(cond, Const):
-        return value if cond.value > 0.0 else ZERO
-    return Gate(cond, value)
+        selected = cond.value > 0.0 if strict else cond.value >= 0.0
+        return value if selected else ZERO
+    return Gate(cond, value, bool(strict))
 
 
 def hill_up(x: Operand, k: Operand, n: Operand) -> Expr:
@@ -482,14 +488,14 @@ def _derivative(node: Expr, var: Expr, d: Callable[[Expr], Expr]) -> Expr:
     if isinstance(node, Pow):
         db, de = d(node.base), d(node.exponent)
         term_base = mul(node.exponent, power(node.base, sub(node.exponent, 1.0)), db)
-        result = term_base if _is_const(de, 0.0) else add(term_base,
-                                                           mul(node, log(node.base), de))
+        term_exponent = ZERO if _is_const(de, 0.0) else mul(node, log(node.base), de)
         if isinstance(node.base, Func) and node.base.name == "pos":
-            # x**(n-1) and log(x) are infinite at x <= 0 where the derivative is 0
-            return gate(node.base.arg, result)
-        return result
+            # x**(n-1) is infinite for x < 0 (n < 1) and log(x) at x <= 0: gate them
+            u = node.base.arg
+            return add(gate(u, term_base), gate(u, term_exponent, strict=True))
+        return add(term_base, term_exponent)
     if isinstance(node, Gate):
-        return gate(node.cond, d(node.value))
+        return gate(node.cond, d(node.value), node.strict)
     if isinstance(node, Func):
         da = d(node.arg)
         if _is_const(da, 0.0):
@@ -526,7 +532,7 @@ def substitute(e: Expr, mapping: Mapping[Expr, Expr] | Callable[[Expr], Expr | N
         elif isinstance(node, Func):
             out = {"exp": exp, "log": log, "pos": pos, "step": step}[node.name](rebuild(node.arg))
         elif isinstance(node, Gate):
-            out = gate(rebuild(node.cond), rebuild(node.value))
+            out = gate(rebuild(node.cond), rebuild(node.value), node.strict)
         else:
             out = node
         memo[node] = out

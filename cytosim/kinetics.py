@@ -14,6 +14,11 @@ Conventions
 - ``M`` is the product of the edge's modulators (1 without modulators).
 - Each flux that removes a state contains that state as a factor, so no kind can drive a
   concentration negative (tested for every kind).
+- States that *drive* a production (secreting cells, growing populations, drivers, binding
+  partners, mass-action modulators) enter through their positive part ``pos(x)``, so the tiny
+  negative values a solver may produce within its tolerance cannot grow into a runaway;
+  loss terms keep the raw state, which pulls a negative value back to zero. The formulas
+  below omit ``pos`` for readability.
 
 Built-in kinds (``k`` is the kind's ``rate`` parameter unless stated):
 
@@ -187,7 +192,7 @@ class Linear:
         return {}
 
     def factor(self, x: ex.Expr, p: Mapping[str, ex.Expr]) -> ex.Expr:
-        return x
+        return ex.pos(x)
 
 
 Modulator = Hill | Linear
@@ -297,17 +302,17 @@ def _source(ctx: TermContext) -> list[Flux]:
 def _logistic(ctx: TermContext) -> list[Flux]:
     x = ctx.conc(ctx.target)
     crowding = ex.sub(1.0, ex.div(x, ctx.param("capacity")))
-    return [Flux(ex.mul(ctx.param("growth_rate"), x, crowding, ctx.modulation),
+    return [Flux(ex.mul(ctx.param("growth_rate"), ex.pos(x), crowding, ctx.modulation),
                  {ctx.target: 1.0})]
 
 
 def _secretes(ctx: TermContext) -> list[Flux]:
-    rate = ex.mul(ctx.param("rate"), ctx.conc(ctx.source), ctx.modulation)
+    rate = ex.mul(ctx.param("rate"), ex.pos(ctx.conc(ctx.source)), ctx.modulation)
     return [Flux(rate, {ctx.target: 1.0})]
 
 
 def _transitions(ctx: TermContext) -> list[Flux]:
-    rate = ex.mul(ctx.param("rate"), ctx.conc(ctx.source), ctx.modulation)
+    rate = ex.mul(ctx.param("rate"), ex.pos(ctx.conc(ctx.source)), ctx.modulation)
     return [Flux(rate, {ctx.source: -1.0, ctx.target: 1.0})]
 
 
@@ -340,16 +345,16 @@ def _driver(ctx: TermContext) -> ex.Expr:
         return ex.div(ex.pos(d), ex.add(ctx.param("K"), ex.pos(d)))
     if response == "hill":
         return ex.hill_up(d, ctx.param("K"), ctx.param("n"))
-    return d
+    return ex.pos(d)
 
 
 def _proliferates(ctx: TermContext) -> list[Flux]:
-    n = ctx.conc(ctx.target)
+    n = ex.pos(ctx.conc(ctx.target))
     return [Flux(ex.mul(ctx.param("rate"), n, _driver(ctx), ctx.modulation), {ctx.target: 1.0})]
 
 
 def _growth(ctx: TermContext) -> list[Flux]:
-    rate = ex.mul(ctx.param("growth_rate"), ctx.conc(ctx.target), ctx.modulation)
+    rate = ex.mul(ctx.param("growth_rate"), ex.pos(ctx.conc(ctx.target)), ctx.modulation)
     return [Flux(rate, {ctx.target: 1.0})]
 
 
@@ -368,22 +373,22 @@ def _kills(ctx: TermContext) -> list[Flux]:
     t = ctx.conc(ctx.target)
     per_target = ex.div(t, ex.add(ctx.param("K"), ex.pos(t))) if ctx.options.get(
         "saturating", True) else t
-    rate = ex.mul(ctx.param("rate"), ctx.conc(ctx.source), per_target, ctx.modulation)
+    rate = ex.mul(ctx.param("rate"), ex.pos(ctx.conc(ctx.source)), per_target, ctx.modulation)
     return [Flux(rate, {ctx.target: -1.0})]
 
 
 def _consumes(ctx: TermContext) -> list[Flux]:
     c = ctx.conc(ctx.target)
     uptake = ex.div(c, ex.add(ctx.param("K"), ex.pos(c)))
-    rate = ex.mul(ctx.param("rate"), ctx.conc(ctx.source), uptake, ctx.modulation)
+    rate = ex.mul(ctx.param("rate"), ex.pos(ctx.conc(ctx.source)), uptake, ctx.modulation)
     return [Flux(rate, {ctx.target: -1.0})]
 
 
 def _binds(ctx: TermContext) -> list[Flux]:
     complex_ = ctx.options["complex"]
-    forward = ex.mul(ctx.param("kon"), ctx.conc(ctx.source), ctx.conc(ctx.target),
-                     ctx.modulation)
-    backward = ex.mul(ctx.param("koff"), ctx.conc(complex_))
+    forward = ex.mul(ctx.param("kon"), ex.pos(ctx.conc(ctx.source)),
+                     ex.pos(ctx.conc(ctx.target)), ctx.modulation)
+    backward = ex.mul(ctx.param("koff"), ex.pos(ctx.conc(complex_)))
     return [
         Flux(forward, {ctx.source: -1.0, ctx.target: -1.0, complex_: 1.0}),
         Flux(backward, {complex_: -1.0, ctx.source: 1.0, ctx.target: 1.0}),

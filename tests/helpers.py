@@ -112,10 +112,11 @@ def reference_evaluate(e: Expr, t: float, y, p, names=None) -> tuple[float, floa
                 "exp": math.exp,
                 "log": math.log,
                 "pos": lambda u: max(u, 0.0),
-                "step": lambda u: 1.0 if u > 0.0 else 0.0,
+                "step": lambda u: 1.0 if u >= 0.0 else 0.0,
             }[node.name](a)
         elif isinstance(node, Gate):
-            v = ev(node.value) if ev(node.cond) > 0.0 else 0.0
+            c = ev(node.cond)
+            v = ev(node.value) if (c > 0.0 if node.strict else c >= 0.0) else 0.0
         else:  # pragma: no cover - defensive
             raise TypeError(type(node).__name__)
         biggest = max(biggest, abs(v))

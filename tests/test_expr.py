@@ -260,7 +260,8 @@ def test_constant_folding():
     assert pos(-2.0) == Const(0.0)
     assert pos(2.0) == Const(2.0)
     assert step(2.0) == Const(1.0)
-    assert step(0.0) == Const(0.0)  # step(0) is 0 by definition
+    assert step(0.0) == Const(1.0)  # one-sided: the slope of pos(x) at 0 from the right
+    assert step(-1e-300) == Const(0.0)
     assert step(-1.0) == Const(0.0)
     # constants gathered into one leading term, other terms kept in order
     assert add(X, 1.0, Y, 2.0) == Add((Const(3.0), X, Y))

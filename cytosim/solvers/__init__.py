@@ -1,0 +1,12 @@
+"""Ensemble ODE solvers compiled with numba, one method per module.
+
+- :mod:`cytosim.solvers.dopri5`: explicit Dormand-Prince 5(4), each member with its own
+  step size, for parameter sweeps of non-stiff models.
+"""
+
+from .dopri5 import MESSAGES as MESSAGES
+from .dopri5 import STATUS as STATUS
+from .dopri5 import EnsembleResult as EnsembleResult
+from .dopri5 import integrate_ensemble as integrate_ensemble
+
+__all__ = ["MESSAGES", "STATUS", "EnsembleResult", "integrate_ensemble"]
