@@ -24,6 +24,8 @@ def suggest(name: str, candidates: Iterable[str], *, limit: int = 3) -> str:
     if not pool:
         return "There are none."
     close = difflib.get_close_matches(name, pool, n=limit, cutoff=0.6)
+    if not close:  # a local name given without its prefix: 'k' for 'X.k'
+        close = [c for c in pool if c.rpartition(".")[2] == name][:limit]
     if not close:
         lowered = {c.lower(): c for c in pool}
         if name.lower() in lowered:

@@ -122,10 +122,11 @@ class OdeSystem:
               ) -> tuple[FloatArray, FloatArray, FloatArray]:
         y = np.asarray(y, dtype=np.float64)
         p = self.default_params if p is None else np.asarray(p, dtype=np.float64)
-        if y.ndim not in (1, 2) or y.shape[0] != self.n_states:
+        # trailing axes (members, times...) broadcast against each other
+        if y.ndim < 1 or y.shape[0] != self.n_states:
             raise ValueError(f"`y` is expected to have shape ({self.n_states},) or "
                              f"({self.n_states}, n_members), but has shape {y.shape}")
-        if p.ndim not in (1, 2) or p.shape[0] != self.n_params:
+        if p.ndim < 1 or p.shape[0] != self.n_params:
             raise ValueError(f"`p` is expected to have shape ({self.n_params},) or "
                              f"({self.n_params}, n_members), but has shape {p.shape}")
         members = np.broadcast_shapes(y.shape[1:], p.shape[1:])

@@ -159,8 +159,8 @@ def test_installed_wheel_ships_the_bundled_models(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     module_file, models_dir = done.stdout.split()
-    source_tree = Path(__file__).resolve().parents[1]
-    if Path(module_file).resolve().is_relative_to(source_tree):
+    source_package = Path(__file__).resolve().parents[1] / "cytosim"
+    if Path(module_file).resolve().parent == source_package:
         if os.environ.get("CI"):
             pytest.fail("CI must test the installed wheel, not an editable install")
         pytest.skip("editable install: the wheel is checked in CI")
@@ -200,3 +200,11 @@ def test_exponent_and_exp_arguments_must_be_dimensionless() -> None:
     with pytest.raises(cs.ModelError, match=r"units: expression on X: the argument of exp must "
                                             r"be dimensionless"):
         cs.io.check_units(net)
+
+
+def test_an_observable_may_not_reuse_a_node_name(tmp_path: Path) -> None:
+    path = tmp_path / "dup.toml"
+    path.write_text(GOOD + '\n[observables.TNF]\nformula = "2 * M"\n')
+    with pytest.raises(cs.ModelError, match=r"dup\.toml: \[observables\.TNF\]: observable name "
+                                            r"'TNF' is already used by a node"):
+        cs.load_model(path)

@@ -31,6 +31,17 @@ def test_quickstart_runs_and_builds_the_main_job_network(tmp_path: Path,
     assert namespace["net"].structure() == lps_macrophage().structure()
 
 
+def test_every_other_python_block_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    blocks = python_blocks()[1:]
+    assert blocks, "the README shows more than the quickstart"
+    for block in blocks:
+        namespace: dict[str, object] = {}
+        exec(compile(block, "README.md", "exec"), namespace)  # noqa: S102
+    table = namespace["table"]  # the sweep example's tidy table
+    assert len(table) == 64 and (table["status"] == "ok").all()
+
+
 def test_readme_starts_with_the_two_commands_and_ci_runs_the_second() -> None:
     commands = re.findall(r"```bash\n(.*?)\n```", README, re.S)
     assert commands[:2] == ["pip install . && cytosim run lps_macrophage --out results",

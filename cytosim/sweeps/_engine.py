@@ -145,16 +145,18 @@ def _scipy_member(system: OdeSystem, plan: Plan, y0: NDArray[np.float64],
 
 def _observables(system: OdeSystem, plan: Plan, y: NDArray[np.float64],
                  p: NDArray[np.float64]) -> NDArray[np.float64]:
-    m, k, n = y.shape
+    """Observables of every member at every output time, shape ``(m, k, n_observables)``;
+    NaN (not computed) when no metric or trajectory asks for them."""
+    m, k, _ = y.shape
     n_obs = len(system.observable_names)
-    if not n_obs:
-        return np.empty((m, k, 0))
-    flat_y = y.reshape(m * k, n).T
-    flat_p = np.repeat(p, k, axis=0).T
-    t = np.tile(plan.t_out, m)
-    with np.errstate(all="ignore"):
-        observed = system.observe(t, flat_y, flat_p)
-    return observed.T.reshape(m, k, n_obs)
+    wanted = plan.trajectory_index is not None or any(
+        metric.function is not None or metric.target in system.observable_names
+        for metric in plan.metrics)
+    if not n_obs or not wanted:
+        return np.full((m, k, n_obs), np.nan)
+    with np.errstate(all="ignore"):  # ratios over zero are inf, which metrics report
+        observed = system.observe(plan.t_out, y.transpose(2, 0, 1), p.T[:, :, None])
+    return observed.transpose(1, 2, 0)
 
 
 SCIPY_METHODS = tuple(METHODS)
