@@ -33,6 +33,7 @@ class ElementFluxes:
     source: str
     target: str
     fluxes: tuple[Flux, ...]  # ``changes`` keyed by state index
+    compartment: str  # where the rates are concentrations per time (the target's)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ def assemble(net: Network) -> Assembly:
             return ex.div(state, volume_of(node))
         return state
 
+    def amount(node: str) -> ex.Expr:
+        state = ex.State(state_index[node])
+        if graph.nodes[node]["quantity"] == "amount":
+            return state
+        return ex.mul(state, volume_of(node))
+
     def resolver(local: dict[str, ex.Expr]) -> Callable[[ex.Expr], ex.Expr]:
         def lookup(node: ex.Expr) -> ex.Expr | None:
             if not isinstance(node, ex.Symbol):
@@ -109,8 +116,10 @@ def assemble(net: Network) -> Assembly:
                                      for s in specs}
         modulation = ex.mul(*(
             _modulator(record, conc(record["node"]), local) for record in data["modulators"]))
+        compartment = graph.nodes[v]["compartment"]
         ctx = TermContext(u, v, data["options"], _param_getter(local, prefix), conc, modulation,
-                          resolver(local))
+                          resolver(local), amount=amount,
+                          volume=ex.Param(param_index[f"{compartment}.volume"]))
         fluxes = law.build(ctx)
         indexed = []
         for flux in fluxes:
@@ -122,20 +131,35 @@ def assemble(net: Network) -> Assembly:
                                             for n, c in flux.changes.items() if c != 0}))
         label = f"{data['kind']} on {u}" if law.applies_to == "node" else (
             f"{u} -{data['kind']}-> {v}")
-        elements.append(ElementFluxes(label, data["kind"], u, v, tuple(indexed)))
+        elements.append(ElementFluxes(label, data["kind"], u, v, tuple(indexed), compartment))
 
     terms: list[list[ex.Expr]] = [[] for _ in states]
     for element in elements:
         for flux in element.fluxes:
             for i, coeff in flux.changes.items():
-                scale = volume_of(states[i]) if graph.nodes[states[i]]["quantity"] == (
-                    "amount") else ex.ONE
+                scale = contribution_scale(graph, states[i], element.compartment, param_index)
                 terms[i].append(_scaled(coeff, flux.rate, scale))
     derivatives = tuple(ex.add(*t) for t in terms)
     initial = tuple(float(graph.nodes[n]["initial"]) for n in states)
     return Assembly(states, params, tuple(values.values()), initial, tuple(elements),
                     derivatives, tuple((n, resolved_obs[n]) for n in observables),
                     tuple(spec_of[n] for n in params), derived)
+
+
+def contribution_scale(graph: Any, node: str, compartment: str, param_index: dict[str, int]
+                       ) -> ex.Expr:
+    """Factor turning a rate (concentration per time in *compartment*) into d(node)/dt.
+
+    The amount per time is ``rate * V_reaction``; an amount state takes it whole, a
+    concentration state divides it by its own volume (so 1 within one compartment).
+    """
+    reaction = ex.Param(param_index[f"{compartment}.volume"])
+    own = graph.nodes[node]["compartment"]
+    if graph.nodes[node]["quantity"] == "amount":
+        return reaction
+    if own == compartment:
+        return ex.ONE
+    return ex.div(reaction, ex.Param(param_index[f"{own}.volume"]))
 
 
 def _scaled(coeff: float, rate: ex.Expr, scale: ex.Expr) -> ex.Expr:

@@ -34,6 +34,9 @@ logistic       node X                  ``growth_rate*X*(1 - X/capacity)*M`` into
 secretes       cell C -> X             ``k*C*M`` into X
 transitions    cell A -> cell B        ``k*A*M`` from A to B (alias ``activates``)
 growth         node X                  ``growth_rate*X*M`` into X
+infusion       node X                  ``infusion_rate`` (amount per time) into X
+transfers      node S -> node T        ``rate*amount(S)`` from S to T (amount conserved
+                                       across compartments)
 proliferates   driver D -> cell N      ``k*N*g(D)*M`` into N (``g`` below)
 recruits       driver D -> cell N      ``k*g(D)*M`` into N
 kills          killer E -> target T    ``k*E*T/(K+T)*M`` out of T (``saturating=False``:
@@ -203,6 +206,8 @@ class TermContext:
 
     Built by the compiler for one graph element. ``source`` and ``target`` are node names
     (equal for node processes); ``options`` holds the element's non-parameter settings.
+    Rates are concentrations per time in the target's compartment, whose volume is
+    ``volume``; ``amount(node)`` gives a node as an amount (``conc * V`` or the state).
     """
 
     def __init__(
@@ -214,6 +219,9 @@ class TermContext:
         conc: Callable[[str], ex.Expr],
         modulation: ex.Expr,
         resolve: Callable[[ex.Expr], ex.Expr],
+        *,
+        amount: Callable[[str], ex.Expr] | None = None,
+        volume: ex.Expr = ex.ONE,
     ):
         self.source = source
         self.target = target
@@ -222,6 +230,8 @@ class TermContext:
         self.conc = conc
         self.modulation = modulation
         self.resolve = resolve
+        self.amount = amount or conc
+        self.volume = volume
 
 
 ParamsFor = Callable[[Mapping[str, Any]], tuple[ParamSpec, ...]]
@@ -304,6 +314,18 @@ def _logistic(ctx: TermContext) -> list[Flux]:
     crowding = ex.sub(1.0, ex.div(x, ctx.param("capacity")))
     return [Flux(ex.mul(ctx.param("growth_rate"), ex.pos(x), crowding, ctx.modulation),
                  {ctx.target: 1.0})]
+
+
+def _infusion(ctx: TermContext) -> list[Flux]:
+    # an amount per time into the node: as a rate, divided by the reaction volume
+    return [Flux(ex.div(ctx.param("infusion_rate"), ctx.volume), {ctx.target: 1.0})]
+
+
+def _transfers(ctx: TermContext) -> list[Flux]:
+    # first order in the source's amount; conserves amount across compartments
+    amount = ex.pos(ctx.amount(ctx.source))
+    rate = ex.div(ex.mul(ctx.param("rate"), amount, ctx.modulation), ctx.volume)
+    return [Flux(rate, {ctx.source: -1.0, ctx.target: 1.0})]
 
 
 def _secretes(ctx: TermContext) -> list[Flux]:
@@ -426,6 +448,15 @@ _BUILTIN = (
             _fixed(ParamSpec("growth_rate", "maximal per-capita growth rate", "1/time"),
                    ParamSpec("capacity", "carrying capacity", "unit of node", positive=True)),
             _logistic, description="logistic growth"),
+    RateLaw("infusion", "node", "infusion_rate (amount per time)",
+            _fixed(ParamSpec("infusion_rate", "zero-order input (set by dosing schedules)",
+                             "amount/time", default=0.0)),
+            _infusion, description="zero-order input of an amount per time (infusions)"),
+    RateLaw("transfers", "edge", "rate * amount(S) (amount per time, conserved)",
+            _fixed(ParamSpec("rate", "first-order transfer rate constant", "1/time")),
+            _transfers, description="first-order transfer of amount between nodes, e.g. "
+                                    "absorption from a depot or distribution between PK "
+                                    "compartments"),
     RateLaw("growth", "node", "growth_rate * X * M",
             _fixed(ParamSpec("growth_rate", "per-capita growth (proliferation) rate", "1/time")),
             _growth, description="first-order (exponential) growth or proliferation"),

@@ -39,6 +39,10 @@ def every_kind_network() -> cs.Network:
     net.add_cytokine("IL10", initial=1.5, decay_rate=0.5, use_catalogue=False)
     net.add_drug("D", initial=4.0, decay_rate=0.05, compartment="plasma", quantity="amount")
     net.add_complex("DT", initial=0.1, decay_rate=0.2)
+    net.add_compartment("depot", volume=0.5)
+    net.add_drug("Dsc", initial=3.0, compartment="depot", quantity="amount")
+    net.add_edge("Dsc", "transfers", "D", rate=0.3)
+    net.add_process("D", "infusion", infusion_rate=0.2)
     net.add_edge("M", "activates", "MA", rate=0.4,
                  modulators=[cs.Hill("LPS", K=0.3, n=1.5), cs.Hill("IL10", K=2.0, n=0.7,
                                                                    kind="down", basal=0.2)])

@@ -112,3 +112,22 @@ def test_amount_states_use_their_compartment_volume() -> None:
     # amount: d(amount)/dt = V * (rate in concentration units)
     assert dy[0] == pytest.approx(4.0 * (-0.5 * conc - 0.3 * conc * 1.0), rel=1e-14)
     assert dy[1] == pytest.approx(-0.3 * conc * 1.0, rel=1e-14)
+
+
+def test_transfers_conserve_amount_across_compartments() -> None:
+    net = cs.Network()
+    net.add_compartment("depot", volume=0.2)
+    net.add_compartment("plasma", volume=3.0)
+    net.add_drug("A", initial=5.0, compartment="depot", quantity="amount")
+    net.add_drug("B", compartment="plasma", quantity="amount")
+    net.add_cytokine("C", initial=1.0, compartment="depot", use_catalogue=False)
+    net.add_edge("A", "transfers", "B", rate=0.7)
+    net.add_edge("C", "transfers", "B", rate=0.1)  # a concentration moves as an amount
+    system = cs.compile_network(net)
+    dy = system.rhs(0.0, system.default_initial)
+    assert dy[0] == pytest.approx(-0.7 * 5.0, rel=1e-14)  # amount per time out of the depot
+    assert dy[1] == pytest.approx(0.7 * 5.0 + 0.1 * 1.0 * 0.2, rel=1e-14)  # all of it arrives
+    assert dy[2] == pytest.approx(-0.1 * 1.0, rel=1e-14)  # C's concentration falls at rate k
+    net.add_process("B", "infusion", infusion_rate=2.0)
+    assert cs.compile_network(net).rhs(0.0, system.default_initial)[1] == pytest.approx(
+        dy[1] + 2.0, rel=1e-14)  # amount per time, whatever the volume

@@ -13,7 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from .. import expr as ex
-from .._assemble import assemble
+from .._assemble import assemble, contribution_scale
 from .._units import registry
 from ..exceptions import ModelError
 
@@ -59,15 +59,14 @@ def check_units(net: Network, *, where: str = "") -> int:
     except Exception:
         return 0
     prefix = f"{where}: " if where else ""
+    param_index = {name: i for i, name in enumerate(assembly.params)}
     checked = 0
     for element in assembly.elements:
         for flux in element.fluxes:
             for i, change in flux.changes.items():
                 node = assembly.states[i]
-                term = ex.mul(change, flux.rate)
-                if graph.nodes[node]["quantity"] == "amount":
-                    volume = f"{graph.nodes[node]['compartment']}.volume"
-                    term = ex.mul(term, ex.Param(assembly.params.index(volume)))
+                scale = contribution_scale(graph, node, element.compartment, param_index)
+                term = ex.mul(change, flux.rate, scale)
                 try:
                     expected = _unit(state_units[i]) / time
                     value = _evaluate(term, assembly, state_units, param_units, ureg, time)
