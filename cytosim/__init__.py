@@ -19,6 +19,9 @@ from .exceptions import ModelError as ModelError
 from .exceptions import ParameterError as ParameterError
 from .exceptions import SolverError as SolverError
 from .exceptions import StorageError as StorageError
+from .interventions import Dose as Dose
+from .interventions import DosingSchedule as DosingSchedule
+from .interventions import pk_compartments as pk_compartments
 from .io import list_models as list_models
 from .io import load_model as load_model
 from .io import save_model as save_model
@@ -35,6 +38,8 @@ from .sweeps import sweep as sweep
 
 __all__ = [
     "CytosimError",
+    "Dose",
+    "DosingSchedule",
     "Hill",
     "Linear",
     "MissingDependencyError",
@@ -56,6 +61,7 @@ __all__ = [
     "kinetics",
     "list_models",
     "load_model",
+    "pk_compartments",
     "save_model",
     "simulate",
     "sweep",

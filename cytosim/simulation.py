@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -14,6 +14,7 @@ from ._units import to_time
 from ._version import __version__
 from .compiler import OdeSystem, compile_network
 from .exceptions import ParameterError, SolverError
+from .interventions import Dose, DosingSchedule, Event, schedule_events, with_infusion_inputs
 from .network import Network
 from .result import TimeCourse
 
@@ -41,6 +42,7 @@ def simulate(
     max_step: float = np.inf,
     engine: str = "auto",
     raise_on_failure: bool = True,
+    interventions: Sequence[Dose | DosingSchedule] = (),
 ) -> TimeCourse:
     """Integrate *network* from *t_start* to *t_end* and return the trajectories.
 
@@ -71,6 +73,12 @@ def simulate(
     raise_on_failure : bool
         Raise :class:`SolverError` when the integration fails (default); with False,
         return the partial TimeCourse with ``status`` -1 and a ``message``.
+    interventions : sequence of Dose or DosingSchedule
+        Doses: the integration restarts at every bolus and infusion start or stop, so the
+        solver never steps over a discontinuity. Rows are right-continuous (a row at a dose
+        time shows the state after the dose; a dose at ``t_end`` appears in the last row);
+        repeated doses past ``t_end`` are dropped, and a record starting after ``t_end``
+        gives a warning.
 
     Returns
     -------
@@ -112,12 +120,15 @@ def simulate(
     else:
         y0 = system.initial_vector(initial)
     use_numba = engine == "numba" or (engine == "auto" and numba_available())
-    fun, jac = _callbacks(system, p, use_numba, method)
-    options: dict[str, Any] = {"rtol": rtol, "atol": atol, "max_step": max_step}
-    if method in STIFF_METHODS:
-        options["jac"] = jac
-    t, y, status, message, stats, reached, y_reached = _integrate(fun, method, t0, t1, y0, times,
-                                                                   options)
+    events = schedule_events(interventions, network, t0, t1)
+    if any(e.rate_change for e in events):
+        network = with_infusion_inputs(network, [e.target for e in events if e.rate_change])
+        base = system
+        system = compile_network(network)
+        p = _extend(p, base, system)
+    t, y, status, message, stats, reached, y_reached = _integrate_with_events(
+        system, p, y0, t0, t1, times, events, use_numba, method,
+        {"rtol": rtol, "atol": atol, "max_step": max_step})
     bad_rows = ~np.all(np.isfinite(y), axis=0)
     if bad_rows.any():
         first = int(np.argmax(bad_rows))
@@ -149,6 +160,7 @@ def simulate(
         "t_end": t1,
         "time_unit": time_unit,
         "cytosim_version": __version__,
+        "interventions": repr(list(interventions)),
     }
     return TimeCourse(
         t=t, values=values, names=system.state_names + system.observable_names,
@@ -156,6 +168,61 @@ def simulate(
         time_unit=time_unit, status=status, message=message, provenance=provenance,
         stats=stats,
     )
+
+
+def _extend(p: NDArray[np.float64], base: OdeSystem, system: OdeSystem) -> NDArray[np.float64]:
+    """Parameters of *base* placed into *system* (which added infusion inputs, default 0)."""
+    out = system.default_params.copy()
+    index = {name: i for i, name in enumerate(system.param_names)}
+    out[[index[name] for name in base.param_names]] = p
+    return out
+
+
+def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArray[np.float64],
+                           t0: float, t1: float, times: NDArray[np.float64],
+                           events: Sequence[Event], use_numba: bool, method: str,
+                           options: dict[str, Any]
+                           ) -> tuple[NDArray[np.float64], NDArray[np.float64], int, str,
+                                      dict[str, int], float, NDArray[np.float64]]:
+    """Integrate piecewise between event times; events at a boundary apply before its rows."""
+    state = {name: i for i, name in enumerate(system.state_names)}
+    param = {name: i for i, name in enumerate(system.param_names)}
+    p, y = p.copy(), y0.copy()
+    boundaries = sorted({e.time for e in events if t0 < e.time < t1} | {t1})
+    start = t0
+    pieces_t, pieces_y = [], []
+    stats = {"nfev": 0, "njev": 0, "nlu": 0}
+    status, message = 0, "The integration reached t_end."
+    reached, y_reached = t0, y
+    for stop in boundaries:
+        for event in (e for e in events if e.time == start):
+            y[state[event.target]] += event.amount
+            if event.rate_change:
+                p[param[f"{event.target}.infusion_rate"]] += event.rate_change
+        last = stop == t1
+        mask = (times >= start) & ((times <= stop) if last else (times < stop))
+        fun, jac = _callbacks(system, p, use_numba, method)
+        seg_options = dict(options, **({"jac": jac} if method in STIFF_METHODS else {}))
+        t, out, status, message, seg_stats, reached, y_reached = _integrate(
+            fun, method, start, stop, y, times[mask], seg_options)
+        pieces_t.append(t)
+        pieces_y.append(out)
+        for key in stats:
+            stats[key] += seg_stats[key]
+        if status < 0:
+            break
+        y, start = y_reached.copy(), stop
+    else:
+        at_end = [e for e in events if e.time == t1]
+        if at_end:  # doses at t_end show in the last row, once
+            for event in at_end:
+                y[state[event.target]] += event.amount
+            if len(pieces_t[-1]) and pieces_t[-1][-1] == t1:
+                pieces_y[-1][:, -1] = y
+            y_reached = y
+    t_all = np.concatenate(pieces_t)
+    y_all = np.concatenate(pieces_y, axis=1) if pieces_y else np.empty((len(y0), 0))
+    return t_all, y_all, status, message, stats, reached, y_reached
 
 
 def _integrate(fun: Callable[..., Any], method: str, t0: float, t1: float,
