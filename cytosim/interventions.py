@@ -39,17 +39,21 @@ from ._units import registry
 from .exceptions import ModelError, ParameterError
 from .network import Network
 
-__all__ = ["Dose", "DosingSchedule", "Event", "pk_compartments"]
+__all__ = ["Block", "Dose", "DosingSchedule", "Event", "Knockout", "SetParameter",
+           "pk_compartments", "prepare"]
 
 
 @dataclass(frozen=True)
 class Event:
-    """A discontinuity: add *amount* to *target*, and/or change its infusion rate by *rate*."""
+    """A discontinuity: add *amount* to *target*, change its infusion rate by *rate_change*,
+    and/or set parameter *parameter* to *value*."""
 
     time: float
-    target: str
+    target: str = ""
     amount: float = 0.0
     rate_change: float = 0.0
+    parameter: str = ""
+    value: float = math.nan
 
 
 def _number(value: Any, what: str, *, positive: bool = False, allow_zero: bool = True) -> float:
@@ -203,32 +207,127 @@ class DosingSchedule:
         return sorted(t for d in self.doses for t in d.times())
 
 
-def schedule_events(interventions: Iterable[Any], network: Network, t_start: float,
-                    t_end: float) -> list[Event]:
-    """Every event of *interventions* within [t_start, t_end], checked against *network*."""
-    events: list[Event] = []
+@dataclass(frozen=True)
+class Knockout:
+    """Remove a node's production: every rate law that adds to it except its own decay is
+    dropped and its initial value set to 0, in a copy of the network."""
+
+    node: str
+
+    def prepare(self, network: Network) -> tuple[Network, list[Any]]:
+        if self.node not in network.nodes:
+            from ._names import suggest
+
+            raise ModelError(f"cannot knock out unknown node {self.node!r}. "
+                             f"{suggest(self.node, network.nodes)}")
+        from ._assemble import assemble
+
+        assembly = assemble(network)
+        index = assembly.states.index(self.node)
+        producing = {(e.source, e.target, e.kind) for e in assembly.elements
+                     for f in e.fluxes if f.changes.get(index, 0) > 0}
+        new = network.copy()
+        for u, v, key, data in list(new._graph.edges(keys=True, data=True)):
+            if (u, v, data["kind"]) in producing:
+                new._graph.remove_edge(u, v, key)
+        new.set_initial(self.node, 0.0)
+        new._changed()
+        return new, []
+
+
+@dataclass(frozen=True)
+class Block:
+    """Scale an edge's rate constant by ``1 - fraction`` (a partial or full blockade).
+
+    *edge* is the edge's parameter prefix (``"MA.secretes.TNF"``, see ``net.parameters()``);
+    *parameter* the constant to scale (default ``rate``).
+    """
+
+    edge: str
+    fraction: float
+    parameter: str = "rate"
+
+    def prepare(self, network: Network) -> tuple[Network, list[Any]]:
+        if not 0.0 <= self.fraction <= 1.0:
+            raise ParameterError(f"`fraction` must be within [0, 1], got {self.fraction!r}")
+        name = f"{self.edge}.{self.parameter}"
+        values = network.parameter_values()
+        if name not in values:
+            from ._names import suggest
+
+            raise ParameterError(f"cannot block {self.edge!r}: no parameter {name!r}. "
+                                 f"{suggest(name, values)}")
+        return network.with_parameters({name: values[name] * (1.0 - self.fraction)}), []
+
+
+@dataclass(frozen=True)
+class SetParameter:
+    """Set a parameter to *value* from *from_time* on (a step change of a rate)."""
+
+    name: str
+    value: float
+    from_time: float = 0.0
+
+    def prepare(self, network: Network) -> tuple[Network, list[Any]]:
+        _number(self.from_time, "from_time")
+        resolved = network.parameter_aliases().get(self.name, self.name)
+        if resolved not in network.parameter_values():
+            from ._names import suggest
+
+            raise ParameterError(f"unknown parameter {self.name!r}. "
+                                 f"{suggest(self.name, network.parameter_values())}")
+        network.copy().set_parameter(resolved, self.value)  # validates the value
+        return network, [Event(self.from_time, parameter=resolved, value=float(self.value))]
+
+
+def prepare(interventions: Iterable[Any], network: Network
+            ) -> tuple[Network, list[DosingSchedule | Event]]:
+    """Apply graph transformations in order; collect schedules and timed events.
+
+    Each intervention is a :class:`Dose`, a :class:`DosingSchedule`, or an object with
+    ``prepare(network) -> (network, [schedules or events])`` (knockouts, blocks, parameter
+    steps, therapy presets).
+    """
+    timed: list[DosingSchedule | Event] = []
     for item in interventions:
         if isinstance(item, Dose):
-            item = DosingSchedule((item,))
-        if not isinstance(item, DosingSchedule):
-            raise ParameterError(f"an intervention must be a cs.Dose or cs.DosingSchedule, got "
-                                 f"{type(item).__name__}")
+            timed.append(DosingSchedule((item,)))
+        elif isinstance(item, DosingSchedule):
+            timed.append(item)
+        elif hasattr(item, "prepare"):
+            network, more = item.prepare(network)
+            timed.extend(DosingSchedule((m,)) if isinstance(m, Dose) else m for m in more)
+        else:
+            raise ParameterError(f"an intervention must be a cs.Dose, cs.DosingSchedule or an "
+                                 f"object with prepare(network), got {type(item).__name__}")
+    return network, timed
+
+
+def schedule_events(timed: Iterable[DosingSchedule | Event], network: Network,
+                    t_start: float, t_end: float) -> list[Event]:
+    """Every event within [t_start, t_end], checked against *network*."""
+    events: list[Event] = []
+    for item in timed:
+        if isinstance(item, Event):
+            if item.time <= t_end:
+                events.append(item)
+            continue
         # a dose record starting after t_end is almost certainly a mistake: say so; the
         # repeats of a record that began in time are dropped silently past t_end
         late = [d.time for d in item.doses if d.time > t_end]
         if late:
             warnings.warn(f"dose(s) starting at t = {late} lie after t_end = {t_end:g} and are "
                           "not given", UserWarning, stacklevel=3)
-        for event in item.events(t_end):
-            if event.target not in network.nodes:
-                from ._names import suggest
+        events.extend(item.events(t_end))
+    for event in events:
+        if event.target and event.target not in network.nodes:
+            from ._names import suggest
 
-                raise ModelError(f"a dose targets unknown node {event.target!r}. "
-                                 f"{suggest(event.target, network.nodes)}")
-            if event.time < t_start:
-                raise ParameterError(f"a dose at t = {event.time:g} lies before t_start = "
-                                     f"{t_start:g}")
-            events.append(event)
+            raise ModelError(f"a dose targets unknown node {event.target!r}. "
+                             f"{suggest(event.target, network.nodes)}")
+        if event.time < t_start:
+            raise ParameterError(f"an event at t = {event.time:g} lies before t_start = "
+                                 f"{t_start:g}")
     return sorted(events, key=lambda e: e.time)
 
 

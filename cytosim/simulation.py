@@ -14,7 +14,7 @@ from ._units import to_time
 from ._version import __version__
 from .compiler import OdeSystem, compile_network
 from .exceptions import ParameterError, SolverError
-from .interventions import Dose, DosingSchedule, Event, schedule_events, with_infusion_inputs
+from .interventions import Event, prepare, schedule_events, with_infusion_inputs
 from .network import Network
 from .result import TimeCourse
 
@@ -42,7 +42,7 @@ def simulate(
     max_step: float = np.inf,
     engine: str = "auto",
     raise_on_failure: bool = True,
-    interventions: Sequence[Dose | DosingSchedule] = (),
+    interventions: Sequence[Any] = (),
 ) -> TimeCourse:
     """Integrate *network* from *t_start* to *t_end* and return the trajectories.
 
@@ -73,8 +73,12 @@ def simulate(
     raise_on_failure : bool
         Raise :class:`SolverError` when the integration fails (default); with False,
         return the partial TimeCourse with ``status`` -1 and a ``message``.
-    interventions : sequence of Dose or DosingSchedule
-        Doses: the integration restarts at every bolus and infusion start or stop, so the
+    interventions : sequence
+        Doses and schedules (:class:`~cytosim.interventions.Dose`), and graph
+        transformations such as :class:`~cytosim.interventions.Knockout`,
+        :class:`~cytosim.interventions.Block` and timed
+        :class:`~cytosim.interventions.SetParameter`, applied to a copy of the network in
+        order. Doses: the integration restarts at every bolus and infusion start or stop, so the
         solver never steps over a discontinuity. Rows are right-continuous (a row at a dose
         time shows the state after the dose; a dose at ``t_end`` appears in the last row);
         repeated doses past ``t_end`` are dropped, and a record starting after ``t_end``
@@ -120,12 +124,16 @@ def simulate(
     else:
         y0 = system.initial_vector(initial)
     use_numba = engine == "numba" or (engine == "auto" and numba_available())
-    events = schedule_events(interventions, network, t0, t1)
-    if any(e.rate_change for e in events):
+    if interventions:
+        network, timed = prepare(interventions, network)
+        events = schedule_events(timed, network, t0, t1)
         network = with_infusion_inputs(network, [e.target for e in events if e.rate_change])
-        base = system
-        system = compile_network(network)
-        p = _extend(p, base, system)
+        base, system = system, compile_network(network)
+        if system is not base:
+            p = _extend(p, base, system)
+            y0 = _carry_initial(y0, base, system, network)
+    else:
+        events = []
     t, y, status, message, stats, reached, y_reached = _integrate_with_events(
         system, p, y0, t0, t1, times, events, use_numba, method,
         {"rtol": rtol, "atol": atol, "max_step": max_step})
@@ -171,10 +179,24 @@ def simulate(
 
 
 def _extend(p: NDArray[np.float64], base: OdeSystem, system: OdeSystem) -> NDArray[np.float64]:
-    """Parameters of *base* placed into *system* (which added infusion inputs, default 0)."""
+    """The caller's parameter values carried into the transformed *system*: values the
+    interventions changed win; the rest keep the caller's overrides."""
     out = system.default_params.copy()
     index = {name: i for i, name in enumerate(system.param_names)}
-    out[[index[name] for name in base.param_names]] = p
+    for j, name in enumerate(base.param_names):
+        if name in index and system.default_params[index[name]] == base.default_params[j]:
+            out[index[name]] = p[j]
+    return out
+
+
+def _carry_initial(y0: NDArray[np.float64], base: OdeSystem, system: OdeSystem,
+                   network: Network) -> NDArray[np.float64]:
+    """Initial values of *base* carried into *system* unless an intervention changed them."""
+    out = system.default_initial.copy()
+    index = {name: i for i, name in enumerate(system.state_names)}
+    for j, name in enumerate(base.state_names):
+        if name in index and system.default_initial[index[name]] == base.default_initial[j]:
+            out[index[name]] = y0[j]
     return out
 
 
@@ -196,6 +218,9 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
     reached, y_reached = t0, y
     for stop in boundaries:
         for event in (e for e in events if e.time == start):
+            if event.parameter:
+                p[param[event.parameter]] = event.value
+                continue
             y[state[event.target]] += event.amount
             if event.rate_change:
                 p[param[f"{event.target}.infusion_rate"]] += event.rate_change
@@ -216,7 +241,8 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
         at_end = [e for e in events if e.time == t1]
         if at_end:  # doses at t_end show in the last row, once
             for event in at_end:
-                y[state[event.target]] += event.amount
+                if event.target:
+                    y[state[event.target]] += event.amount
             if len(pieces_t[-1]) and pieces_t[-1][-1] == t1:
                 pieces_y[-1][:, -1] = y
             y_reached = y

@@ -132,3 +132,42 @@ def test_the_original_network_is_unchanged_by_pk_and_infusions() -> None:
     cs.simulate(net, t_end=10.0, interventions=[cs.Dose("mAb", amount=5.0, duration=2.0)],
                 **TIGHT)
     assert "mAb.infusion_rate" not in net.parameter_values()  # added to a copy only
+
+
+def test_set_parameter_is_a_step_change_at_its_time() -> None:
+    net = cs.Network()
+    net.add_cytokine("X", initial=4.0, decay_rate=0.5, use_catalogue=False)
+    t = np.linspace(0.0, 10.0, 11)
+    tc = cs.simulate(net, t_end=10.0, t_eval=t, interventions=[
+        cs.interventions.SetParameter("X.rate", 0.1, from_time=4.0)], **TIGHT)
+    exact = np.where(t < 4.0, 4.0 * np.exp(-0.5 * t),
+                     4.0 * np.exp(-0.5 * 4.0) * np.exp(-0.1 * (t - 4.0)))
+    np.testing.assert_allclose(tc["X"], exact, rtol=1e-7)
+    with pytest.raises(cs.ParameterError, match=r"unknown parameter 'X.rat'.*'X.rate'"):
+        cs.simulate(net, t_end=1.0, interventions=[cs.interventions.SetParameter("X.rat", 1.0)])
+
+
+def test_knockout_and_block() -> None:
+    from cytosim._builtin_models import lps_macrophage
+
+    net = lps_macrophage()
+    base = cs.simulate(net, t_end=12.0, **TIGHT)
+    knockout = cs.simulate(net, t_end=12.0, interventions=[cs.interventions.Knockout("IL10")],
+                           **TIGHT)
+    assert np.all(knockout["IL10"] == 0.0)
+    assert knockout["TNF"].max() > 2 * base["TNF"].max()  # IL-10 feedback removed
+    by_hand = cs.simulate(net, t_end=12.0, params={"MA.secretes.IL10.rate": 0.0,
+                                                   "IL10.baseline": 0.0},
+                          initial={"IL10": 0.0}, **TIGHT)
+    np.testing.assert_allclose(knockout["TNF"], by_hand["TNF"], rtol=1e-6)
+    blocked = cs.simulate(net, t_end=12.0, interventions=[
+        cs.interventions.Block("MA.secretes.TNF", 1.0)], **TIGHT)
+    np.testing.assert_allclose(blocked["TNF"], 8.792573, rtol=1e-8)  # stays at its baseline
+    half = cs.simulate(net, t_end=12.0, interventions=[
+        cs.interventions.Block("MA.secretes.TNF", 0.5)], **TIGHT)
+    assert base["TNF"].max() > half["TNF"].max() > blocked["TNF"].max()
+    with pytest.raises(cs.ModelError, match=r"cannot knock out unknown node 'IL-10'.*'IL10'"):
+        cs.simulate(net, t_end=1.0, interventions=[cs.interventions.Knockout("IL-10")])
+    with pytest.raises(cs.ParameterError, match=r"`fraction` must be within \[0, 1\]"):
+        cs.simulate(net, t_end=1.0, interventions=[cs.interventions.Block("MA.secretes.TNF",
+                                                                          2.0)])
