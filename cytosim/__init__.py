@@ -8,6 +8,7 @@ True
 """
 
 from . import expr as expr
+from . import interventions as interventions
 from . import kinetics as kinetics
 from ._version import __version__ as __version__
 from .catalogue import catalog as catalog
@@ -19,8 +20,11 @@ from .exceptions import ModelError as ModelError
 from .exceptions import ParameterError as ParameterError
 from .exceptions import SolverError as SolverError
 from .exceptions import StorageError as StorageError
+from .interventions import Block as Block
 from .interventions import Dose as Dose
 from .interventions import DosingSchedule as DosingSchedule
+from .interventions import Knockout as Knockout
+from .interventions import SetParameter as SetParameter
 from .interventions import pk_compartments as pk_compartments
 from .io import list_models as list_models
 from .io import load_model as load_model
@@ -37,10 +41,12 @@ from .sweeps import Values as Values
 from .sweeps import sweep as sweep
 
 __all__ = [
+    "Block",
     "CytosimError",
     "Dose",
     "DosingSchedule",
     "Hill",
+    "Knockout",
     "Linear",
     "MissingDependencyError",
     "ModelError",
@@ -50,6 +56,7 @@ __all__ = [
     "Range",
     "RateLaw",
     "Relative",
+    "SetParameter",
     "SolverError",
     "StorageError",
     "TimeCourse",
@@ -58,6 +65,7 @@ __all__ = [
     "catalog",
     "compile_network",
     "expr",
+    "interventions",
     "kinetics",
     "list_models",
     "load_model",
