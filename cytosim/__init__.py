@@ -10,6 +10,7 @@ True
 from . import expr as expr
 from . import interventions as interventions
 from . import kinetics as kinetics
+from . import therapies as therapies
 from ._version import __version__ as __version__
 from .catalogue import catalog as catalog
 from .compiler import OdeSystem as OdeSystem
@@ -39,6 +40,7 @@ from .sweeps import Range as Range
 from .sweeps import Relative as Relative
 from .sweeps import Values as Values
 from .sweeps import sweep as sweep
+from .tissue import tissue as tissue
 
 __all__ = [
     "Block",
@@ -73,4 +75,6 @@ __all__ = [
     "save_model",
     "simulate",
     "sweep",
+    "therapies",
+    "tissue",
 ]

@@ -59,7 +59,8 @@ def _check_value(value: Any, spec: ParamSpec, where: str) -> None:
         raise ModelError(f"{where}: parameter {spec.name!r} {problem}, got {value!r}")
 
 
-def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False) -> None:
+def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False,
+                  known: set[str] | None = None) -> None:
     """Validate one rate-law element (kind, endpoints, options, modulators, parameters).
 
     *full* is set when the whole network is checked, so references to parameters of
@@ -87,7 +88,7 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False)
     if unknown_options:
         raise ModelError(f"{where}: unknown option(s) {sorted(unknown_options)}; "
                          f"valid options are {sorted(law.options)}")
-    _check_options(net, data, where, law.kind, full)
+    _check_options(net, data, where, law.kind, full, known)
     seen: set[str] = set()
     for record in data["modulators"]:
         if record.get("type") not in MODULATOR_TYPES:
@@ -130,7 +131,7 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False)
 
 
 def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
-                   full: bool) -> None:
+                   full: bool, known: set[str] | None = None) -> None:
     options = data["options"]
     graph = net._graph
     if kind == "binds":
@@ -157,25 +158,32 @@ def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
                 raise ModelError(f"{where}: change of {node!r} must be a finite number, "
                                  f"got {coeff!r}")
         local = set(options.get("parameters", ()))
-        _check_symbols(net, formula, where, extra=local, defer_parameters=not full)
+        _check_symbols(net, formula, where, extra=local, defer_parameters=not full,
+                       known=known)
 
 
 def _check_symbols(net: Network, tree: ex.Expr, where: str,
-                   extra: Collection[str] = frozenset(), defer_parameters: bool = False
-                   ) -> None:
+                   extra: Collection[str] = frozenset(), defer_parameters: bool = False,
+                   known: set[str] | None = None) -> None:
     """Every name in *tree* must be a node, observable, parameter or alias.
 
     With *defer_parameters*, dotted names (other elements' parameters) may refer to elements
     added later; :meth:`Network.validate` checks them once the network is complete.
     """
     symbols = tree.symbols()
-    if not symbols:
+    graph = net._graph
+    unresolved = [s for s in symbols if s not in graph and s not in extra
+                  and s not in graph.graph["observables"]
+                  and not (defer_parameters and "." in s)]
+    if not unresolved:
         return
-    known = set(net._known_names()) | set(extra)
-    for name in sorted(symbols):
-        if name not in known and not (defer_parameters and "." in name):
+    # parameter names cost a pass over the network: computed only when needed, and once
+    # per whole-network check (*known*)
+    names = known if known is not None else set(net._known_names())
+    for name in sorted(unresolved):
+        if name not in names and name not in extra:
             raise ModelError(f"{where}: the formula names {name!r}, which is not a node, "
-                             f"observable or parameter. {suggest(name, known)}")
+                             f"observable or parameter. {suggest(name, [*names, *extra])}")
 
 
 def _check_node(net: Network, name: str) -> None:
@@ -211,7 +219,7 @@ def _check_observable(net: Network, name: str) -> None:
     info = net._graph.graph["observables"][name]
     if not isinstance(info["formula"], ex.Expr):
         raise ModelError(f"observable {name!r}: formula must be text or an expression")
-    _check_symbols(net, info["formula"], f"observable {name!r}")
+    _check_symbols(net, info["formula"], f"observable {name!r}", defer_parameters=True)
     _observable_order(net)
 
 
@@ -248,11 +256,12 @@ def check_network(net: Network, *, only_node: str | None = None,
         _check_compartment(net, name)
     for name in net._graph.nodes:
         _check_node(net, name)
+    known = set(net._known_names())
     for u, v, key in net._graph.edges(keys=True):
-        check_element(net, u, v, key, full=True)
+        check_element(net, u, v, key, full=True, known=known)
     for name in net._graph.graph["observables"]:
         _check_symbols(net, net._graph.graph["observables"][name]["formula"],
-                       f"observable {name!r}")
+                       f"observable {name!r}", known=known)
     _observable_order(net)
 
 

@@ -312,12 +312,13 @@ def schedule_events(timed: Iterable[DosingSchedule | Event], network: Network,
             if item.time <= t_end:
                 events.append(item)
             continue
-        # a dose record starting after t_end is almost certainly a mistake: say so; the
-        # repeats of a record that began in time are dropped silently past t_end
-        late = [d.time for d in item.doses if d.time > t_end]
-        if late:
-            warnings.warn(f"dose(s) starting at t = {late} lie after t_end = {t_end:g} and are "
-                          "not given", UserWarning, stacklevel=3)
+        # a schedule that starts after t_end is almost certainly a mistake: say so; doses of a
+        # schedule that began in time are dropped silently past t_end (a regimen's later
+        # records are expected to outlast a short simulation)
+        first = min((d.time for d in item.doses), default=0.0)
+        if item.doses and first > t_end:
+            warnings.warn(f"a dosing schedule starting at t = {first:g} lies after t_end = "
+                          f"{t_end:g}: none of its doses is given", UserWarning, stacklevel=3)
         events.extend(item.events(t_end))
     for event in events:
         if event.target and event.target not in network.nodes:

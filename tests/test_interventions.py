@@ -114,13 +114,15 @@ def test_unknown_target_and_late_doses() -> None:
     net = one_compartment()
     with pytest.raises(cs.ModelError, match=r"a dose targets unknown node 'drugs'.*'drug'"):
         cs.simulate(net, t_end=5.0, interventions=[cs.Dose("drugs", amount=1.0)], **TIGHT)
-    with pytest.warns(UserWarning, match=r"dose\(s\) starting at t = \[50.0\] lie after t_end"):
+    with pytest.warns(UserWarning, match=r"a dosing schedule starting at t = 50 lies after "
+                                         r"t_end = 5: none of its doses is given"):
         cs.simulate(net, t_end=5.0, interventions=[cs.Dose("drug", amount=1.0, time=50.0)],
                     **TIGHT)
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # repeats past t_end are dropped silently
+        warnings.simplefilter("error")  # repeats and later records past t_end: silent
         tc = cs.simulate(net, t_end=30.0, interventions=[
-            cs.Dose("drug", amount=1.0, ii=24.0, addl=10)], **TIGHT)
+            cs.Dose("drug", amount=1.0, ii=24.0, addl=10) + cs.Dose("drug", amount=1.0,
+                                                                      time=100.0)], **TIGHT)
     assert tc.success
 
 
