@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
-import pickle
+import os
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from functools import lru_cache
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,13 +20,14 @@ from .._version import __version__
 from ..compiler import OdeSystem, compile_network
 from ..exceptions import ParameterError
 from ..network import Network
-from ._engine import OK, SCIPY_METHODS, ChunkResult, Plan, run_chunk
+from . import _storage
+from ._backends import BACKENDS, ERROR, execute
+from ._engine import OK, SCIPY_METHODS, ChunkResult, Plan
 from .metrics import extra_times, parse_metrics
 from .spaces import design_points, resolve_space
 
 log = logging.getLogger("cytosim.sweeps")
 
-BACKENDS = ("serial", "processes")
 METHODS = ("dopri5", *SCIPY_METHODS)
 
 
@@ -51,6 +51,10 @@ def sweep(
     backend: str = "serial",
     workers: int | None = None,
     chunk_size: int = 1000,
+    store: str | os.PathLike[str] | None = None,
+    overwrite: bool = False,
+    client: Any = None,
+    scheduler: str | None = None,
     progress: bool | None = None,
 ) -> xr.Dataset:
     """Integrate *network* at every point of a design over *space* and summarise each run.
@@ -88,10 +92,27 @@ def sweep(
         Tolerances, per member.
     max_steps : int
         Step limit per member (``dopri5``).
-    backend : {"serial", "processes"}
-        Where chunks run: this process, or a pool of *workers* processes.
+    backend : {"serial", "processes", "dask"}
+        Where chunks run: this process, a pool of *workers* processes, or a Dask cluster
+        (*client*, *scheduler*, or else a local cluster of *workers*, default 2, processes).
+    workers : int, optional
+        Processes of the ``"processes"`` pool (default: one per core) or of the local Dask
+        cluster; ignored with *client* or *scheduler*.
     chunk_size : int
-        Points integrated together; memory is bounded by it.
+        Points integrated together (one task; one unit of storage). Memory is bounded by it.
+    store : str or path, optional
+        A Zarr store (a local folder such as ``"sweep.zarr"``) that every chunk is written to
+        as it completes. Running the same sweep again resumes it: only the chunks missing
+        from the store are computed. The Dataset returned is read from the store: per-point
+        variables in memory, ``trajectory`` lazily (``ds.load()`` reads it). Needs the
+        ``zarr`` extra.
+    overwrite : bool
+        Replace a *store* that holds a different sweep instead of raising
+        :class:`~cytosim.StorageError` (a store of this same sweep is resumed either way).
+    client : dask.distributed.Client, optional
+        The Dask cluster to use (``backend="dask"``).
+    scheduler : str, optional
+        Address of a Dask scheduler to connect to (``backend="dask"``).
     progress : bool, optional
         Show a progress bar (default: only on an interactive terminal).
 
@@ -101,8 +122,19 @@ def sweep(
         Dimension ``point``; each swept name as a coordinate; one variable per metric;
         ``status`` (``"ok"``, ``"invalid_parameter"``, ``"max_steps"``...) and ``message``
         per point; ``n_rhs`` (right-hand-side evaluations); trajectories (``point``,
-        ``time``, ``variable``) when asked; provenance in ``attrs``. Results do not depend on
-        backend, workers or chunk size.
+        ``time``, ``variable``) when asked; provenance in ``attrs`` (with *store*, also
+        ``store``, its path). Results do not depend on backend, workers, chunk size or on
+        whether and how often a stored sweep was interrupted.
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name, an invalid dimension, metric, design or setting.
+    StorageError
+        If *store* holds a different sweep (the message names the settings that differ) and
+        *overwrite* is False, or is not a sweep store at all.
+    MissingDependencyError
+        For *store* without zarr, or ``backend="dask"`` without dask.distributed.
 
     Examples
     --------
@@ -119,21 +151,61 @@ def sweep(
                          t_start=t_start, n_points=n_points, metrics=metrics,
                          trajectories=trajectories, params=params, method=method, rtol=rtol,
                          atol=atol, max_steps=max_steps)
+    _check_execution(backend, chunk_size, client, scheduler)
+    values = points.to_numpy(dtype=float)
+    attrs = _provenance(system, plan, space, design, seed, n)
+    starts = range(0, len(values), chunk_size)
+    sink: _storage.SweepStore | None = None
+    done: set[int] = set()
+    path = None if store is None else os.fspath(store)
+    if path is not None:
+        key = _storage.fingerprint(system, plan, space, points, design=design, seed=seed, n=n,
+                                   params=params, n_points=n_points, chunk_size=chunk_size)
+        kept = plan.trajectory_index
+        layout = _storage.Layout(points, tuple(m.name for m in plan.metrics),
+                                 None if kept is None else plan.t_out[kept], plan.columns,
+                                 chunk_size, attrs)
+        sink = _storage.open_store(path, key, layout, overwrite=overwrite)
+        done = sink.completed()
+        if done:
+            log.info("resuming the sweep stored in %s: %d of %d chunks done", path, len(done),
+                     len(starts))
+    chunks = ((s, values[s:s + chunk_size]) for s in starts if s not in done)
+    show = progress if progress is not None else sys.stderr.isatty()
+    reused = sum(min(chunk_size, len(values) - s) for s in done)
+    results: list[ChunkResult] = []
+    with _progress(len(values), reused, show) as bar, contextlib.closing(
+            execute(network, system, plan, chunks, backend, workers, client, scheduler)
+    ) as stream:
+        for result in stream:
+            if sink is None:
+                results.append(result)
+            else:  # a chunk that raised is kept but not marked complete: a rerun retries it
+                sink.write(result, complete=not np.all(result.status == ERROR))
+            bar(len(result.status))
+    if sink is not None:
+        ds = sink.dataset()
+        ds.attrs.update(backend=backend, n_failed=int(np.sum(ds["status"].values != OK)),
+                        store=path)
+        return ds
+    results.sort(key=lambda r: r.start)
+    return _dataset(plan, points, results, attrs, backend)
+
+
+def _check_execution(backend: str, chunk_size: int, client: Any, scheduler: str | None) -> None:
     if backend not in BACKENDS:
         raise ParameterError(f"`backend` must be one of {BACKENDS}, got {backend!r}")
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ParameterError(f"`chunk_size` must be a positive integer, got {chunk_size!r}")
-    values = points.to_numpy(dtype=float)
-    starts = list(range(0, len(values), chunk_size))
-    chunks = ((s, values[s:s + chunk_size]) for s in starts)
-    show = progress if progress is not None else sys.stderr.isatty()
-    results: list[ChunkResult] = []
-    with _progress(len(values), show) as bar:
-        for result in _execute(network, system, plan, chunks, backend, workers):
-            results.append(result)
-            bar(len(result.status))
-    results.sort(key=lambda r: r.start)
-    return _dataset(network, system, plan, points, results, space, design, seed, n, backend)
+    if backend != "dask" and (client is not None or scheduler is not None):
+        raise ParameterError(f'`client` and `scheduler` need backend="dask", got '
+                             f"backend={backend!r}")
+    if client is not None and scheduler is not None:
+        raise ParameterError("give `client` or `scheduler`, not both")
+    if backend == "dask":
+        from ._dask import import_distributed
+
+        import_distributed()  # fail before any work is done
 
 
 def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: int | None,
@@ -202,60 +274,18 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
     return plan, points
 
 
-def _execute(network: Network, system: OdeSystem, plan: Plan,
-             chunks: Iterator[tuple[int, np.ndarray]], backend: str, workers: int | None
-             ) -> Iterator[ChunkResult]:
-    if backend == "serial":
-        for start, values in chunks:
-            yield _guarded(system, plan, start, values)
-        return
-    import multiprocessing
-
-    payload = pickle.dumps(network)
-    context = multiprocessing.get_context("spawn")  # numba's threads do not survive fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_worker_chunk, payload, plan, start, values)
-                   for start, values in chunks]
-        for future in futures:
-            yield future.result()
-
-
-def _worker_chunk(payload: bytes, plan: Plan, start: int, values: np.ndarray) -> ChunkResult:
-    return _guarded(_system_from(payload), plan, start, values)
-
-
-@lru_cache(maxsize=4)
-def _system_from(payload: bytes) -> OdeSystem:
-    """One compiled system per model and worker process."""
-    return compile_network(pickle.loads(payload))  # noqa: S301 - our own payload
-
-
-def _guarded(system: OdeSystem, plan: Plan, start: int, values: np.ndarray) -> ChunkResult:
-    """Run a chunk; an unexpected error marks its points failed instead of ending the sweep."""
-    try:
-        return run_chunk(system, plan, start, values)
-    except Exception as err:  # the sweep goes on; the points say why they failed
-        log.exception("sweep chunk starting at point %d failed", start)
-        m = len(values)
-        nan = np.full(m, np.nan)
-        return ChunkResult(start, {metric.name: nan.copy() for metric in plan.metrics},
-                           np.full(m, "error", dtype=object),
-                           np.full(m, f"{type(err).__name__}: {err}", dtype=object), None,
-                           np.zeros(m, dtype=np.int64))
-
-
 class _progress:
     """A tqdm bar when shown, a no-op otherwise."""
 
-    def __init__(self, total: int, show: bool):
-        self.total, self.show = total, show
+    def __init__(self, total: int, initial: int, show: bool):
+        self.total, self.initial, self.show = total, initial, show
         self.bar: Any = None
 
     def __enter__(self) -> Callable[[int], None]:
         if self.show:
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=self.total, unit="point", desc="sweep")
+            self.bar = tqdm(total=self.total, initial=self.initial, unit="point", desc="sweep")
             return self.bar.update  # type: ignore[no-any-return]
         return lambda k: None
 
@@ -264,9 +294,29 @@ class _progress:
             self.bar.close()
 
 
-def _dataset(network: Network, system: OdeSystem, plan: Plan, points: pd.DataFrame,
-             results: Sequence[ChunkResult], space: Mapping[str, Any], design: Any,
-             seed: int | None, n: int | None, backend: str) -> xr.Dataset:
+def _provenance(system: OdeSystem, plan: Plan, space: Mapping[str, Any], design: Any,
+                seed: int | None, n: int | None) -> dict[str, Any]:
+    """The attrs of a sweep's Dataset that do not depend on how it was run."""
+    return {
+        "model": system.name,
+        "model_hash": system.model_hash,
+        "cytosim_version": __version__,
+        "design": design if isinstance(design, str) else "user DataFrame",
+        "seed": -1 if seed is None else seed,
+        "n": -1 if n is None else n,
+        "space": repr(dict(space)),
+        "method": plan.method,
+        "rtol": plan.rtol,
+        "atol": plan.atol,
+        "t_start": plan.t0,
+        "t_end": plan.t1,
+        "time_unit": system.time_unit,
+        "n_points": len(plan.t_out),
+    }
+
+
+def _dataset(plan: Plan, points: pd.DataFrame, results: Sequence[ChunkResult],
+             attrs: Mapping[str, Any], backend: str) -> xr.Dataset:
     def cat(get: Callable[[ChunkResult], Any]) -> np.ndarray:
         return np.concatenate([get(r) for r in results]) if results else np.empty(0)
 
@@ -284,25 +334,9 @@ def _dataset(network: Network, system: OdeSystem, plan: Plan, points: pd.DataFra
                               cat(lambda r: r.trajectories))
         coords["time"] = plan.t_out[plan.trajectory_index]
         coords["variable"] = list(plan.columns)
-    attrs = {
-        "model": system.name,
-        "model_hash": system.model_hash,
-        "cytosim_version": __version__,
-        "design": design if isinstance(design, str) else "user DataFrame",
-        "seed": -1 if seed is None else seed,
-        "n": -1 if n is None else n,
-        "space": repr(dict(space)),
-        "method": plan.method,
-        "rtol": plan.rtol,
-        "atol": plan.atol,
-        "t_start": plan.t0,
-        "t_end": plan.t1,
-        "time_unit": system.time_unit,
-        "n_points": len(plan.t_out),
-        "backend": backend,
-        "n_failed": int(np.sum(cat(lambda r: r.status) != OK)),
-    }
-    return xr.Dataset(data, coords=coords, attrs=attrs)
+    n_failed = int(np.sum(cat(lambda r: r.status) != OK))
+    return xr.Dataset(data, coords=coords,
+                      attrs={**attrs, "backend": backend, "n_failed": n_failed})
 
 
 def to_dataframe(ds: xr.Dataset) -> pd.DataFrame:
