@@ -1,12 +1,16 @@
 """Ensemble ODE solvers compiled with numba, one method per module.
 
 - :mod:`cytosim.solvers.dopri5`: explicit Dormand-Prince 5(4), each member with its own
-  step size, for parameter sweeps of non-stiff models.
+  step size, for parameter sweeps of non-stiff models (re-exported here).
+- :mod:`cytosim.solvers.rodas`: the linearly implicit Rosenbrock method Rodas5P of the RODAS
+  family (Hairer & Wanner; Steinebach), same arguments and result, for stiff members.
 """
 
+from . import dopri5 as dopri5
+from . import rodas as rodas
 from .dopri5 import MESSAGES as MESSAGES
 from .dopri5 import STATUS as STATUS
 from .dopri5 import EnsembleResult as EnsembleResult
 from .dopri5 import integrate_ensemble as integrate_ensemble
 
-__all__ = ["MESSAGES", "STATUS", "EnsembleResult", "integrate_ensemble"]
+__all__ = ["MESSAGES", "STATUS", "EnsembleResult", "dopri5", "integrate_ensemble", "rodas"]

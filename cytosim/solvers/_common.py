@@ -1,0 +1,225 @@
+"""What every ensemble method shares: status codes, the result type, validation, the run.
+
+A method module (:mod:`~cytosim.solvers.dopri5`, :mod:`~cytosim.solvers.rodas`) validates
+its arguments with :func:`validate_ensemble`, loads its compiled entry point and hands it
+to :func:`run_ensemble`, which allocates the outputs, runs the members on numba's threads
+and returns a read-only :class:`EnsembleResult`. Each kernel mirrors the status codes
+below in its own constants (a kernel is compiled on its own, so it cannot import them);
+the tests check that they agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ..compiler import OdeSystem
+from ..exceptions import ParameterError
+from ._loader import parallel_chunks
+
+__all__ = ["MESSAGES", "STATUS", "EnsembleInputs", "EnsembleResult", "run_ensemble",
+           "validate_ensemble"]
+
+# Member status codes (int8), mirrored by the constants of every kernel.
+SUCCESS = 0
+MAX_STEPS_REACHED = 1
+STEP_SIZE_TOO_SMALL = 2
+NON_FINITE = 3
+
+STATUS = {
+    SUCCESS: "success",
+    MAX_STEPS_REACHED: "max_steps",
+    STEP_SIZE_TOO_SMALL: "step_size_too_small",
+    NON_FINITE: "non_finite",
+}
+MESSAGES = {
+    SUCCESS: "The solver successfully reached the end of the integration interval.",
+    MAX_STEPS_REACHED: "The maximum number of steps was reached. Try increasing `max_steps`; "
+                       "a stiff member integrated with the explicit DOPRI5 needs the stiff "
+                       "method (cytosim.solvers.rodas).",
+    STEP_SIZE_TOO_SMALL: "The step size became smaller than the spacing of floating-point "
+                         "numbers near t: the solution may blow up in finite time. Check "
+                         "the member's parameters; with DOPRI5, try the stiff method "
+                         "(cytosim.solvers.rodas).",
+    NON_FINITE: "The right-hand side, its Jacobian or the state was not finite (NaN or "
+                "inf), at the current state or at every step size tried. Check the "
+                "member's parameters and initial values for a division by zero, an "
+                "overflow or a negative base raised to a fractional power.",
+}
+EPS = 2.0 ** -52  # float64 machine epsilon
+MIN_RTOL = 100 * EPS
+MEMBERS_PER_CHUNK = 4  # members handed to a thread at a time (members differ in cost)
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class EnsembleResult:
+    """Trajectories and solver statistics of an ensemble, one row per member.
+
+    Attributes
+    ----------
+    y : ndarray, shape (m, k, n_states)
+        ``y[j, i]`` is member ``j``'s state at output time ``t_out[i]``; rows after a
+        failure are NaN.
+    status : ndarray of int8, shape (m,)
+        Keys of :data:`STATUS` and :data:`MESSAGES`; 0 is success.
+    n_steps, n_rejected : ndarray of int64, shape (m,)
+        Accepted and rejected steps.
+    n_rhs : ndarray of int64, shape (m,)
+        Evaluations of the right-hand side.
+    t_reached : ndarray, shape (m,)
+        Time of the last accepted step (``t1`` on success), in the model's time unit.
+
+    All arrays are read-only.
+    """
+
+    y: FloatArray
+    status: NDArray[np.int8]
+    n_steps: NDArray[np.int64]
+    n_rejected: NDArray[np.int64]
+    n_rhs: NDArray[np.int64]
+    t_reached: FloatArray
+
+    @property
+    def success(self) -> NDArray[np.bool_]:
+        """``status == 0`` per member."""
+        return self.status == SUCCESS
+
+
+@dataclass(frozen=True, eq=False)
+class EnsembleInputs:
+    """The validated arguments of an ensemble integration (see :func:`validate_ensemble`)."""
+
+    t0: float
+    t1: float
+    y0: FloatArray
+    p: FloatArray
+    t_out: FloatArray
+    rtol: float
+    atol: float
+    max_steps: int
+    h_max: float
+
+
+def validate_ensemble(system: Any, t0: Any, t1: Any, y0: ArrayLike, p: ArrayLike,
+                      t_out: ArrayLike, rtol: Any, atol: Any, max_steps: Any,
+                      h_max: Any) -> EnsembleInputs:
+    """Check the arguments of ``integrate_ensemble`` once, at the boundary.
+
+    Raises
+    ------
+    TypeError
+        When *system* is not an :class:`~cytosim.OdeSystem`.
+    ParameterError
+        For arrays of the wrong shape, output times out of order or outside the interval,
+        or invalid settings.
+    """
+    if not isinstance(system, OdeSystem):
+        raise TypeError(f"`system` must be an OdeSystem: pass cs.compile_network(network), "
+                        f"got {type(system).__name__}")
+    t0 = _time(t0, "t0")
+    t1 = _time(t1, "t1")
+    if not t1 > t0:
+        _fail(f"`t1` ({t1:g}) must be greater than `t0` ({t0:g})")
+    y0 = _members(y0, "y0", None, system.n_states)
+    p = _members(p, "p", y0.shape[0], system.n_params)
+    return EnsembleInputs(t0=t0, t1=t1, y0=y0, p=p, t_out=_output_times(t_out, t0, t1),
+                          rtol=_positive(rtol, "rtol", MIN_RTOL),
+                          atol=_positive(atol, "atol", 0.0),
+                          max_steps=_max_steps(max_steps), h_max=_h_max(h_max))
+
+
+def run_ensemble(entry: Callable[..., Any], inputs: EnsembleInputs, n_states: int,
+                 *method_args: Any) -> EnsembleResult:
+    """Run a kernel's parallel ensemble *entry* point and return its read-only result.
+
+    The entry point takes ``(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max,
+    *method_args, y, status, n_steps, n_rejected, n_rhs, t_reached)`` and fills the last
+    six arrays, member ``j`` at index ``j``.
+    """
+    m, k = inputs.y0.shape[0], inputs.t_out.shape[0]
+    y = np.empty((m, k, n_states))
+    status = np.empty(m, dtype=np.int8)
+    n_steps = np.empty(m, dtype=np.int64)
+    n_rejected = np.empty(m, dtype=np.int64)
+    n_rhs = np.empty(m, dtype=np.int64)
+    t_reached = np.empty(m)
+    if m:
+        with parallel_chunks(MEMBERS_PER_CHUNK):
+            entry(inputs.t0, inputs.t1, inputs.y0, inputs.p, inputs.t_out, inputs.rtol,
+                  inputs.atol, inputs.max_steps, inputs.h_max, *method_args,
+                  y, status, n_steps, n_rejected, n_rhs, t_reached)
+    for array in (y, status, n_steps, n_rejected, n_rhs, t_reached):
+        array.setflags(write=False)
+    return EnsembleResult(y=y, status=status, n_steps=n_steps, n_rejected=n_rejected,
+                          n_rhs=n_rhs, t_reached=t_reached)
+
+
+# -------------------------------------------------------------------- validation
+def _fail(message: str) -> NoReturn:
+    raise ParameterError(message)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(
+        value, bool | np.bool_)
+
+
+def _time(value: Any, name: str) -> float:
+    if not _is_number(value) or not math.isfinite(value):
+        _fail(f"`{name}` must be a finite number, got {value!r}")
+    return float(value)
+
+
+def _members(values: ArrayLike, name: str, m: int | None, columns: int) -> FloatArray:
+    array = np.ascontiguousarray(values, dtype=np.float64)
+    if array.ndim != 2 or array.shape[1] != columns or (m is not None and array.shape[0] != m):
+        rows = "m" if m is None else str(m)
+        _fail(f"`{name}` is expected to have shape ({rows}, {columns}), but has shape "
+              f"{array.shape}")
+    return array
+
+
+def _output_times(values: ArrayLike, t0: float, t1: float) -> FloatArray:
+    t_out = np.ascontiguousarray(values, dtype=np.float64)
+    if t_out.ndim != 1 or t_out.size == 0:
+        _fail(f"`t_out` is expected to have shape (k,) with k >= 1, but has shape "
+              f"{t_out.shape}")
+    if not np.all(np.isfinite(t_out)):
+        i = int(np.flatnonzero(~np.isfinite(t_out))[0])
+        _fail(f"`t_out` must be finite, but t_out[{i}] = {float(t_out[i])!r}")
+    steps = np.diff(t_out)
+    if np.any(steps <= 0):
+        i = int(np.flatnonzero(steps <= 0)[0]) + 1
+        _fail(f"`t_out` must be strictly increasing, but t_out[{i}] = {t_out[i]:g} follows "
+              f"t_out[{i - 1}] = {t_out[i - 1]:g}")
+    if t_out[0] < t0 or t_out[-1] > t1:
+        i = 0 if t_out[0] < t0 else t_out.size - 1
+        _fail(f"`t_out` must lie within [t0, t1] = [{t0:g}, {t1:g}], but t_out[{i}] = "
+              f"{t_out[i]:g}")
+    return t_out
+
+
+def _positive(value: Any, name: str, minimum: float) -> float:
+    if not _is_number(value) or not math.isfinite(value) or value <= 0 or value < minimum:
+        least = f"at least {minimum:.2g} (100 machine epsilons)" if minimum else "positive"
+        _fail(f"`{name}` must be a finite number, {least}, got {value!r}")
+    return float(value)
+
+
+def _max_steps(value: Any) -> int:
+    if not isinstance(value, int | np.integer) or isinstance(value, bool) or value < 1:
+        _fail(f"`max_steps` must be a positive integer, got {value!r}")
+    return int(value)
+
+
+def _h_max(value: Any) -> float:
+    if not _is_number(value) or math.isnan(value) or value <= 0:
+        _fail(f"`h_max` must be a positive number (np.inf for no limit), got {value!r}")
+    return float(value)
