@@ -212,3 +212,22 @@ def test_compiled_sweep_records_failures_per_point() -> None:
     assert ds["status"].values[1] in ("step_size_too_small", "max_steps", "non_finite")
     assert float(ds["final:X"][0]) == pytest.approx(1 / 0.9, rel=1e-5)
     assert np.isnan(float(ds["final:X"][1])) and ds["message"].values[1]
+
+
+@pytest.mark.parametrize("method", ["dopri5", "rodas5p", "LSODA"])
+def test_sweeps_honour_dosing_discontinuities(method: str) -> None:
+    """Every point gets the same repeated bolus; the ensemble restarts at each dose."""
+    net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
+    schedule = cs.Dose("drug", amount=100.0, time=2.0, ii=24.0, addl=3)
+    ds = cs.sweep(net, {"drug.rate": cs.Values([0.05, 0.1])}, design="grid", t_end=96.0,
+                  n_points=97, metrics=["value_at:drug@26", "final:drug", "peak:drug"],
+                  interventions=[schedule], method=method, rtol=1e-9, atol=1e-11)
+    for i, k in enumerate((0.05, 0.1)):
+        def exact(t: float, k: float = k) -> float:
+            return sum(100.0 * math.exp(-k * (t - td)) for td in (2.0, 26.0, 50.0, 74.0)
+                       if t >= td)
+
+        # right-continuous: the row at a dose time includes that dose
+        assert float(ds["value_at:drug@26"][i]) == pytest.approx(exact(26.0), rel=1e-6)
+        assert float(ds["final:drug"][i]) == pytest.approx(exact(96.0), rel=1e-6)
+        assert float(ds["peak:drug"][i]) == pytest.approx(exact(74.0), rel=1e-6)

@@ -10,7 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..compiler import OdeSystem
-from ..simulation import METHODS, _callbacks, _integrate
+from ..interventions import Event
+from ..simulation import METHODS, _integrate_with_events
 from .metrics import Metric, evaluate
 
 OK = "ok"
@@ -35,6 +36,7 @@ class Plan:
     metrics: tuple[Metric, ...]
     columns: tuple[str, ...]
     trajectory_index: NDArray[np.int64] | None  # output rows kept as trajectories
+    events: tuple[Event, ...] = ()  # doses and parameter steps, the same for every point
 
 
 @dataclass(frozen=True)
@@ -104,18 +106,15 @@ def run_chunk(system: OdeSystem, plan: Plan, start: int, points: NDArray[np.floa
     steps = np.zeros(m, dtype=np.int64)
     valid = np.nonzero(status == OK)[0]
     if valid.size:
-        if plan.method == "dopri5":
-            from ..solvers.dopri5 import MESSAGES, STATUS, integrate_ensemble
+        if plan.method in ENSEMBLE_METHODS:
+            codes, rhs_counts = _ensemble(system, plan, y0[valid], p[valid], y, valid)
+            steps[valid] = rhs_counts
+            from ..solvers._common import MESSAGES, STATUS
 
-            result = integrate_ensemble(system, plan.t0, plan.t1, y0[valid], p[valid],
-                                        plan.t_out, rtol=plan.rtol, atol=plan.atol,
-                                        max_steps=plan.max_steps)
-            y[valid] = result.y
-            steps[valid] = result.n_rhs
-            for code in np.unique(result.status):
+            for code in np.unique(codes):
                 if code == 0:
                     continue
-                rows = valid[result.status == code]
+                rows = valid[codes == code]
                 status[rows] = STATUS[int(code)]
                 message[rows] = MESSAGES[int(code)]
         else:
@@ -129,14 +128,76 @@ def run_chunk(system: OdeSystem, plan: Plan, start: int, points: NDArray[np.floa
     return ChunkResult(start, metrics, status, message, trajectories, steps)
 
 
+def _ensemble(system: OdeSystem, plan: Plan, y0: NDArray[np.float64], p: NDArray[np.float64],
+              y: NDArray[np.float64], rows_out: NDArray[np.int64]
+              ) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
+    """Integrate members with a compiled ensemble method, piecewise between events.
+
+    Every point shares the schedule, so the ensemble restarts at each event time with the
+    jumps applied to all members at once; a member that fails stops there. Writes rows of
+    *y* (indexed by *rows_out*) and returns each member's status code and rhs count.
+    """
+    from ..solvers import dopri5, rodas
+
+    integrate = dopri5.integrate_ensemble if plan.method == "dopri5" else (
+        rodas.integrate_ensemble)
+    state = {name: i for i, name in enumerate(system.state_names)}
+    param = {name: i for i, name in enumerate(system.param_names)}
+    m = y0.shape[0]
+    y_now, p_now = y0.copy(), p.copy()
+    codes = np.zeros(m, dtype=np.int8)
+    n_rhs = np.zeros(m, dtype=np.int64)
+    alive = np.ones(m, dtype=bool)
+    boundaries = sorted({e.time for e in plan.events if plan.t0 < e.time < plan.t1} | {plan.t1})
+    start = plan.t0
+    for stop in boundaries:
+        _apply(plan.events, start, y_now, p_now, state, param)
+        last = stop == plan.t1
+        mask = (plan.t_out >= start) & ((plan.t_out <= stop) if last else (plan.t_out < stop))
+        wanted = plan.t_out[mask]
+        seg_t = wanted if (wanted.size and wanted[-1] == stop) else np.append(wanted, stop)
+        members = np.nonzero(alive)[0]
+        if not members.size:
+            break
+        result = integrate(system, start, stop, y_now[members], p_now[members], seg_t,
+                           rtol=plan.rtol, atol=plan.atol, max_steps=plan.max_steps)
+        k = int(mask.sum())
+        block = y[rows_out[members]]
+        block[:, mask] = result.y[:, :k]
+        y[rows_out[members]] = block
+        y_now[members] = result.y[:, -1]
+        n_rhs[members] += result.n_rhs
+        failed = result.status != 0
+        codes[members[failed]] = result.status[failed]
+        alive[members[failed]] = False
+        start = stop
+    at_end = [e for e in plan.events if e.time == plan.t1]
+    if at_end and plan.t_out[-1] == plan.t1:  # doses at t_end show in the last row, once
+        _apply(plan.events, plan.t1, y_now, p_now, state, param)
+        ok = rows_out[alive]
+        y[ok, -1] = y_now[alive]
+    return codes, n_rhs
+
+
+def _apply(events: tuple[Event, ...], time: float, y: NDArray[np.float64],
+           p: NDArray[np.float64], state: dict[str, int], param: dict[str, int]) -> None:
+    """Apply the events at *time* to every member (rows of *y* and *p*)."""
+    for event in events:
+        if event.time != time:
+            continue
+        if event.parameter:
+            p[:, param[event.parameter]] = event.value
+            continue
+        y[:, state[event.target]] += event.amount
+        if event.rate_change:
+            p[:, param[f"{event.target}.infusion_rate"]] += event.rate_change
+
+
 def _scipy_member(system: OdeSystem, plan: Plan, y0: NDArray[np.float64],
                   p: NDArray[np.float64]) -> tuple[NDArray[np.float64], int, str, str]:
-    fun, jac = _callbacks(system, p, use_numba=False, method=plan.method)
-    options: dict[str, Any] = {"rtol": plan.rtol, "atol": plan.atol}
-    if plan.method in ("BDF", "Radau", "LSODA"):
-        options["jac"] = jac
-    t, y, code, text, stats, *_ = _integrate(fun, plan.method, plan.t0, plan.t1, y0,
-                                             plan.t_out, options)
+    t, y, code, text, stats, *_ = _integrate_with_events(
+        system, p, y0, plan.t0, plan.t1, plan.t_out, plan.events, False, plan.method,
+        {"rtol": plan.rtol, "atol": plan.atol})
     out = np.full((len(plan.t_out), system.n_states), np.nan)
     out[: len(t)] = y.T
     return out, stats["nfev"], (OK if code >= 0 else "solver_failed"), ("" if code >= 0
@@ -160,3 +221,4 @@ def _observables(system: OdeSystem, plan: Plan, y: NDArray[np.float64],
 
 
 SCIPY_METHODS = tuple(METHODS)
+ENSEMBLE_METHODS = ("dopri5", "rodas5p")

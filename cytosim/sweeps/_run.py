@@ -8,6 +8,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,16 +20,17 @@ from .._units import to_time
 from .._version import __version__
 from ..compiler import OdeSystem, compile_network
 from ..exceptions import ParameterError
+from ..interventions import Event, prepare, schedule_events, with_infusion_inputs
 from ..network import Network
 from . import _storage
 from ._backends import BACKENDS, ERROR, execute
-from ._engine import OK, SCIPY_METHODS, ChunkResult, Plan
+from ._engine import ENSEMBLE_METHODS, OK, SCIPY_METHODS, ChunkResult, Plan
 from .metrics import extra_times, parse_metrics
 from .spaces import design_points, resolve_space
 
 log = logging.getLogger("cytosim.sweeps")
 
-METHODS = ("dopri5", *SCIPY_METHODS)
+METHODS = (*ENSEMBLE_METHODS, *SCIPY_METHODS)
 
 
 def sweep(
@@ -56,6 +58,7 @@ def sweep(
     client: Any = None,
     scheduler: str | None = None,
     progress: bool | None = None,
+    interventions: Sequence[Any] = (),
 ) -> xr.Dataset:
     """Integrate *network* at every point of a design over *space* and summarise each run.
 
@@ -85,13 +88,14 @@ def sweep(
         Keep full trajectories (True: on the output grid; a sequence: at those times).
     params : mapping, optional
         Fixed parameter values applied to every point.
-    method : {"dopri5", "BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23"}
-        ``"dopri5"``: cytosim's compiled per-member integrator (each point has its own step
-        size and error control). The others run scipy point by point (slow; a reference).
+    method : {"dopri5", "rodas5p", "BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23"}
+        ``"dopri5"`` (explicit) and ``"rodas5p"`` (stiff, Rosenbrock): cytosim's compiled
+        per-member integrators (each point has its own step size and error control). The
+        others run scipy point by point (slow; a reference).
     rtol, atol : float
         Tolerances, per member.
     max_steps : int
-        Step limit per member (``dopri5``).
+        Step limit per member (compiled methods).
     backend : {"serial", "processes", "dask"}
         Where chunks run: this process, a pool of *workers* processes, or a Dask cluster
         (*client*, *scheduler*, or else a local cluster of *workers*, default 2, processes).
@@ -113,6 +117,10 @@ def sweep(
         The Dask cluster to use (``backend="dask"``).
     scheduler : str, optional
         Address of a Dask scheduler to connect to (``backend="dask"``).
+    interventions : sequence
+        Doses, schedules, therapy presets and graph transformations applied to every point,
+        as in :func:`~cytosim.simulate`; the integration restarts at each dose or step, for
+        the compiled methods too.
     progress : bool, optional
         Show a progress bar (default: only on an interactive terminal).
 
@@ -146,11 +154,20 @@ def sweep(
     >>> ds["final:X"].values.round(3).tolist()
     [0.368, 0.135]
     """
+    events: tuple[Event, ...] = ()
+    if interventions:  # the same doses and transformations for every point
+        system = compile_network(network)
+        t0 = to_time(t_start, system.time_unit, "t_start")
+        t1 = to_time(t_end, system.time_unit, "t_end")
+        network, timed = prepare(interventions, network)
+        events = tuple(schedule_events(timed, network, t0, t1))
+        network = with_infusion_inputs(network, [e.target for e in events if e.rate_change])
     system = compile_network(network)
     plan, points = _plan(network, system, space, n=n, design=design, seed=seed, t_end=t_end,
                          t_start=t_start, n_points=n_points, metrics=metrics,
                          trajectories=trajectories, params=params, method=method, rtol=rtol,
                          atol=atol, max_steps=max_steps)
+    plan = replace(plan, events=events)
     _check_execution(backend, chunk_size, client, scheduler)
     values = points.to_numpy(dtype=float)
     attrs = _provenance(system, plan, space, design, seed, n)
@@ -161,6 +178,7 @@ def sweep(
     if path is not None:
         key = _storage.fingerprint(system, plan, space, points, design=design, seed=seed, n=n,
                                    params=params, n_points=n_points, chunk_size=chunk_size)
+        key["interventions"] = [repr(event) for event in events]
         kept = plan.trajectory_index
         layout = _storage.Layout(points, tuple(m.name for m in plan.metrics),
                                  None if kept is None else plan.t_out[kept], plan.columns,
