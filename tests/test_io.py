@@ -208,3 +208,13 @@ def test_an_observable_may_not_reuse_a_node_name(tmp_path: Path) -> None:
     with pytest.raises(cs.ModelError, match=r"dup\.toml: \[observables\.TNF\]: observable name "
                                             r"'TNF' is already used by a node"):
         cs.load_model(path)
+
+
+@pytest.mark.parametrize("name", BUNDLED)
+def test_every_cytokine_of_a_bundled_model_links_to_the_catalogue(name: str) -> None:
+    net = cs.load_model(name)
+    for node in net.nodes:
+        data = net.node(node)
+        if data["kind"] == "cytokine":
+            assert data["catalog_id"], f"{name}: cytokine {node!r} has no catalog_id"
+            assert cs.catalogue.lookup_cytokine(data["catalog_id"]).symbol == data["catalog_id"]
