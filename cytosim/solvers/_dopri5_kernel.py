@@ -38,6 +38,16 @@ import math
 
 import numpy as np
 
+from ._shared_kernel import (  # noqa: F401 (also compiled in front of this text)
+    EPS,
+    MAX_STEPS_REACHED,
+    NON_FINITE,
+    STEP_SIZE_TOO_SMALL,
+    SUCCESS,
+    all_finite,
+    initial_step,
+)
+
 
 def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
@@ -86,59 +96,7 @@ SAFETY = 0.9
 MIN_FACTOR = 0.2
 MAX_FACTOR = 10.0
 ERROR_EXPONENT = -1.0 / 5.0  # -1 / (order of the error estimate + 1)
-EPS = 2.0 ** -52  # float64 machine epsilon; steps below 10 * EPS * |t| are meaningless
 
-# Member status codes, mirrored by cytosim.solvers.dopri5.STATUS.
-SUCCESS = 0
-MAX_STEPS_REACHED = 1
-STEP_SIZE_TOO_SMALL = 2
-NON_FINITE = 3
-
-
-def dopri5_all_finite(v):
-    """True when every entry of the 1-D array *v* is finite."""
-    for i in range(v.shape[0]):  # noqa: SIM110 (a plain loop compiles to the tightest code)
-        if not math.isfinite(v[i]):
-            return False
-    return True
-
-
-def dopri5_initial_step(t0, y0, f0, p, rtol, atol, interval, h_max, y1, f1):
-    """First step size by Hairer, Norsett & Wanner (1993), sec. II.4, "starting step size".
-
-    Uses one extra evaluation of ``rhs`` (an explicit Euler probe written to *y1*, *f1*).
-    A probe that is not finite leaves the first step at the probe's own size; the step
-    controller then shrinks it as needed.
-    """
-    n = y0.shape[0]
-    d0 = 0.0
-    d1 = 0.0
-    for i in range(n):
-        scale = atol + rtol * abs(y0[i])
-        d0 += (y0[i] / scale) ** 2
-        d1 += (f0[i] / scale) ** 2
-    d0 = math.sqrt(d0 / n)
-    d1 = math.sqrt(d1 / n)
-    if d0 < 1e-5 or d1 < 1e-5:
-        h0 = 1e-6
-    else:
-        h0 = 0.01 * d0 / d1
-    h0 = min(h0, interval)
-    for i in range(n):
-        y1[i] = y0[i] + h0 * f0[i]
-    rhs(t0 + h0, y1, p, f1)
-    d2 = 0.0
-    for i in range(n):
-        scale = atol + rtol * abs(y0[i])
-        d2 += ((f1[i] - f0[i]) / scale) ** 2
-    d2 = math.sqrt(d2 / n) / h0
-    if not math.isfinite(d2):
-        return min(h0, h_max)
-    if d1 <= 1e-15 and d2 <= 1e-15:
-        h1 = max(1e-6, h0 * 1e-3)
-    else:
-        h1 = (0.01 / max(d1, d2)) ** (-ERROR_EXPONENT)
-    return min(100.0 * h0, h1, interval, h_max)
 
 
 def dopri5_stages(t, y, h, p, k, y_stage, y_new):
@@ -229,8 +187,9 @@ def dopri5_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, y_out):
     rhs(t, y, p, k[0])
     n_rhs = 1
     h = 0.0
-    if dopri5_all_finite(y) and dopri5_all_finite(k[0]):
-        h = dopri5_initial_step(t0, y, k[0], p, rtol, atol, t1 - t0, h_max, y_stage, y_new)
+    if all_finite(y) and all_finite(k[0]):
+        h = initial_step(t0, y, k[0], p, rtol, atol, t1 - t0, h_max, y_stage, y_new,
+                         ERROR_EXPONENT)
         n_rhs += 1
     else:
         status = NON_FINITE
@@ -250,8 +209,8 @@ def dopri5_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, y_out):
         dopri5_stages(t, y, h, p, k, y_stage, y_new)
         n_rhs += N_STAGES - 1
         err = dopri5_error_norm(y, y_new, k, h, rtol, atol)
-        non_finite = not (math.isfinite(err) and dopri5_all_finite(y_new)
-                          and dopri5_all_finite(k[N_STAGES - 1]))
+        non_finite = not (math.isfinite(err) and all_finite(y_new)
+                          and all_finite(k[N_STAGES - 1]))
         if non_finite:
             n_rejected += 1
             after_rejection = True

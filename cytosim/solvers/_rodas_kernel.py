@@ -66,6 +66,16 @@ import math
 
 import numpy as np
 
+from ._shared_kernel import (  # noqa: F401 (also compiled in front of this text)
+    EPS,
+    MAX_STEPS_REACHED,
+    NON_FINITE,
+    STEP_SIZE_TOO_SMALL,
+    SUCCESS,
+    all_finite,
+    initial_step,
+)
+
 
 def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
@@ -141,59 +151,7 @@ SINGULAR_FACTOR = 0.5  # step factor after a singular iteration matrix (rodas.f)
 ERROR_EXPONENT = -1.0 / 5.0  # -1 / (order of the error estimate + 1)
 MIN_ERROR_MEMORY = 1e-2  # floor of the previous error in the predictive controller
 LAST_STEP_STRETCH = 1.0001  # a step within this factor of t1 goes to t1 (rodas.f)
-EPS = 2.0 ** -52  # float64 machine epsilon; steps below 10 * EPS * |t| are meaningless
 
-# Member status codes, mirrored by cytosim.solvers._common.
-SUCCESS = 0
-MAX_STEPS_REACHED = 1
-STEP_SIZE_TOO_SMALL = 2
-NON_FINITE = 3
-
-
-def rodas_all_finite(v):
-    """True when every entry of the 1-D array *v* is finite."""
-    for i in range(v.shape[0]):  # noqa: SIM110 (a plain loop compiles to the tightest code)
-        if not math.isfinite(v[i]):
-            return False
-    return True
-
-
-def rodas_initial_step(t0, y0, f0, p, rtol, atol, interval, h_max, y1, f1):
-    """First step size by Hairer, Norsett & Wanner (1993), sec. II.4, "starting step size".
-
-    Uses one extra evaluation of ``rhs`` (an explicit Euler probe written to *y1*, *f1*);
-    the exponent is that of the order-4 error estimate. A probe that is not finite leaves
-    the first step at the probe's own size; the step controller then shrinks it as needed.
-    """
-    n = y0.shape[0]
-    d0 = 0.0
-    d1 = 0.0
-    for i in range(n):
-        scale = atol + rtol * abs(y0[i])
-        d0 += (y0[i] / scale) ** 2
-        d1 += (f0[i] / scale) ** 2
-    d0 = math.sqrt(d0 / n)
-    d1 = math.sqrt(d1 / n)
-    if d0 < 1e-5 or d1 < 1e-5:
-        h0 = 1e-6
-    else:
-        h0 = 0.01 * d0 / d1
-    h0 = min(h0, interval)
-    for i in range(n):
-        y1[i] = y0[i] + h0 * f0[i]
-    rhs(t0 + h0, y1, p, f1)
-    d2 = 0.0
-    for i in range(n):
-        scale = atol + rtol * abs(y0[i])
-        d2 += ((f1[i] - f0[i]) / scale) ** 2
-    d2 = math.sqrt(d2 / n) / h0
-    if not math.isfinite(d2):
-        return min(h0, h_max)
-    if d1 <= 1e-15 and d2 <= 1e-15:
-        h1 = max(1e-6, h0 * 1e-3)
-    else:
-        h1 = (0.01 / max(d1, d2)) ** (-ERROR_EXPONENT)
-    return min(100.0 * h0, h1, interval, h_max)
 
 
 def rodas_factor(jac_values, rows, cols, diagonal, lu, pivot):
@@ -376,8 +334,9 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
     rhs(t, y, p, f0)
     n_rhs = 1
     h = 0.0
-    if rodas_all_finite(y) and rodas_all_finite(f0):
-        h = rodas_initial_step(t0, y, f0, p, rtol, atol, t1 - t0, h_max, y_stage, y_new)
+    if all_finite(y) and all_finite(f0):
+        h = initial_step(t0, y, f0, p, rtol, atol, t1 - t0, h_max, y_stage, y_new,
+                         ERROR_EXPONENT)
         n_rhs += 1
     else:
         status = NON_FINITE
@@ -411,8 +370,8 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
                 for i in range(n):
                     dfdt[i] = (f_stage[i] - f0[i]) / delta
             have_jacobian = True
-            if not (rodas_all_finite(f0) and rodas_all_finite(jac_values)
-                    and rodas_all_finite(dfdt)):
+            if not (all_finite(f0) and all_finite(jac_values)
+                    and all_finite(dfdt)):
                 status = NON_FINITE  # at the current state: no step size can help
                 break
         if not rodas_factor(jac_values, rows, cols, 1.0 / (GAMMA * h), lu, pivot):
@@ -424,7 +383,7 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
         rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new)
         n_rhs += N_STAGES - 1
         err = rodas_error_norm(y, y_new, u, rtol, atol)
-        non_finite = not (math.isfinite(err) and rodas_all_finite(y_new))
+        non_finite = not (math.isfinite(err) and all_finite(y_new))
         if non_finite:
             n_rejected += 1
             after_rejection = True
