@@ -520,13 +520,14 @@ class Network:
                 record = d["params"].get(spec.name) or _param_record(spec.default,
                                                                      source="default")
                 rows.append({"name": f"{prefix}.{spec.name}", **record,
-                             "unit": record["unit"] or self._default_unit(spec, u, v),
+                             "unit": record["unit"] or self._default_unit(spec, u, v, d),
                              "description": record["description"] or spec.description,
                              "where": where})
         return rows
 
-    def _default_unit(self, spec: Any, source: str, target: str) -> str:
-        """A parameter's unit from its kind's dimension hint and the nodes' units."""
+    def _default_unit(self, spec: Any, source: str, target: str, data: dict[str, Any]) -> str:
+        """A parameter's unit from its kind's dimension hint and the nodes' units (*data*:
+        the element's attributes)."""
         nodes = self._graph.nodes
         node = spec.name.split(".")[0] if "." in spec.name else target
         words = {"time": self.time_unit, "unit of node": nodes[node]["unit"] if node in nodes
@@ -534,10 +535,7 @@ class Network:
                  "unit of target": nodes[target]["unit"], "unit": nodes[target]["unit"],
                  "cell": nodes[source]["unit"]}
         hint = spec.unit
-        data = next((d for _, v, d in self._graph.out_edges(source, data=True) if v == target),
-                    None)
-        if "." not in spec.name and data and any(m["type"] == "linear"
-                                                 for m in data["modulators"]):
+        if "." not in spec.name and any(m["type"] == "linear" for m in data["modulators"]):
             return ""  # a mass-action modulator changes the rate's unit; none is implied
         if hint in words:
             return str(words[hint])

@@ -258,3 +258,13 @@ def test_set_parameter_finds_the_right_process_among_several_on_a_node() -> None
     net.set_parameter("X.u", 2.0)
     assert net.parameter_values()["X.u"] == 2.0
     assert net.parameter_values()["X.rate"] == 0.5
+
+
+def test_implied_units_come_from_each_element_itself() -> None:
+    net = cs.Network()
+    net.add_stimulus("LPS", initial=1.0, unit="ng/mL")
+    net.add_cytokine("X", unit="pg/mL", decay_rate=0.5, use_catalogue=False)
+    net.add_process("X", "source", source=1.0, modulators=[cs.Linear("LPS")])
+    units = net.parameters()["unit"]
+    assert units["X.rate"] == "1/h"  # the decay's own unit, not muted by the other process
+    assert units["X.source"] == ""  # a mass-action modulator changes the unit: none implied
