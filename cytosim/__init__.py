@@ -11,8 +11,16 @@ from . import expr as expr
 from . import interventions as interventions
 from . import kinetics as kinetics
 from . import therapies as therapies
+from ._exposure import AreaUnderCurve as AreaUnderCurve
+from ._exposure import Exposure as Exposure
+from ._exposure import exposure as exposure
+from ._exposure import sampling_times as sampling_times
 from ._version import __version__ as __version__
 from .catalogue import catalog as catalog
+from .cohorts import Cohort as Cohort
+from .cohorts import Covariate as Covariate
+from .cohorts import body_weight as body_weight
+from .cohorts import virtual_cohort as virtual_cohort
 from .compiler import OdeSystem as OdeSystem
 from .compiler import compile_network as compile_network
 from .exceptions import CytosimError as CytosimError
@@ -43,10 +51,14 @@ from .sweeps import sweep as sweep
 from .tissue import tissue as tissue
 
 __all__ = [
+    "AreaUnderCurve",
     "Block",
+    "Cohort",
+    "Covariate",
     "CytosimError",
     "Dose",
     "DosingSchedule",
+    "Exposure",
     "Hill",
     "Knockout",
     "Linear",
@@ -64,17 +76,21 @@ __all__ = [
     "TimeCourse",
     "Values",
     "__version__",
+    "body_weight",
     "catalog",
     "compile_network",
+    "exposure",
     "expr",
     "interventions",
     "kinetics",
     "list_models",
     "load_model",
     "pk_compartments",
+    "sampling_times",
     "save_model",
     "simulate",
     "sweep",
     "therapies",
     "tissue",
+    "virtual_cohort",
 ]

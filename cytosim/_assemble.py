@@ -7,11 +7,13 @@ from it. States are numbered in node order, parameters in :meth:`Network.paramet
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from . import expr as ex
+from ._molar import molar_factor, volume_ratio
 from ._names import suggest
 from ._network_checks import _observable_order, element_parameters
 from .exceptions import ModelError
@@ -34,6 +36,8 @@ class ElementFluxes:
     target: str
     fluxes: tuple[Flux, ...]  # ``changes`` keyed by state index
     compartment: str  # where the rates are concentrations per time (the target's)
+    prefix: str = ""  # parameter-name prefix of the element
+    molar: bool = False  # rates in nM per time, changes converted per node (``binds``)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,21 @@ def assemble(net: Network) -> Assembly:
     for name in _observable_order(net):
         resolved_obs[name] = resolver({})(observables[name]["formula"])
 
+    blocked: dict[str, list[ex.Expr]] = {}
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        if data["kind"] == "antagonizes":
+            prefix = net.element_prefix(u, v, key)
+            factor = molar_factor(graph, u, prefix) if data["options"].get("molar") else 1.0
+            blocked.setdefault(v, []).append(ex.div(
+                ex.mul(factor, ex.pos(conc(u))), ex.Param(param_index[f"{prefix}.Ki"])))
+
+    def signal(node: str) -> ex.Expr:
+        """The node as its receptors see it: competitive antagonists divide it by
+        ``1 + sum([A]/Ki)`` (Gaddum)."""
+        if node not in blocked:
+            return conc(node)
+        return ex.div(conc(node), ex.add(1.0, *blocked[node]))
+
     elements = []
     spec_of = {f"{c}.volume": VOLUME for c in graph.graph["compartments"]}
     derived: dict[str, tuple[str, Callable[[float], float]]] = {}
@@ -115,11 +134,13 @@ def assemble(net: Network) -> Assembly:
         local: dict[str, ex.Expr] = {s.name: ex.Param(param_index[f"{prefix}.{s.name}"])
                                      for s in specs}
         modulation = ex.mul(*(
-            _modulator(record, conc(record["node"]), local) for record in data["modulators"]))
+            _modulator(record, signal(record["node"]), local) for record in data["modulators"]))
         compartment = graph.nodes[v]["compartment"]
         ctx = TermContext(u, v, data["options"], _param_getter(local, prefix), conc, modulation,
                           resolver(local), amount=amount,
-                          volume=ex.Param(param_index[f"{compartment}.volume"]))
+                          volume=ex.Param(param_index[f"{compartment}.volume"]),
+                          molar=functools.partial(molar_factor, graph, where=prefix),
+                          signal=signal)
         fluxes = law.build(ctx)
         indexed = []
         for flux in fluxes:
@@ -131,7 +152,8 @@ def assemble(net: Network) -> Assembly:
                                             for n, c in flux.changes.items() if c != 0}))
         label = f"{data['kind']} on {u}" if law.applies_to == "node" else (
             f"{u} -{data['kind']}-> {v}")
-        elements.append(ElementFluxes(label, data["kind"], u, v, tuple(indexed), compartment))
+        elements.append(ElementFluxes(label, data["kind"], u, v, tuple(indexed), compartment,
+                                      prefix, bool(data["options"].get("molar", False))))
 
     terms: list[list[ex.Expr]] = [[] for _ in states]
     for element in elements:
@@ -151,10 +173,12 @@ def contribution_scale(graph: Any, node: str, compartment: str, param_index: dic
     """Factor turning a rate (concentration per time in *compartment*) into d(node)/dt.
 
     The amount per time is ``rate * V_reaction``; an amount state takes it whole, a
-    concentration state divides it by its own volume (so 1 within one compartment).
+    concentration state divides it by its own volume (so 1 within one compartment). Volumes
+    in different declared units (mL and L) are converted to the node's compartment's unit.
     """
-    reaction = ex.Param(param_index[f"{compartment}.volume"])
     own = graph.nodes[node]["compartment"]
+    reaction = ex.mul(volume_ratio(graph, compartment, node),
+                      ex.Param(param_index[f"{compartment}.volume"]))
     if graph.nodes[node]["quantity"] == "amount":
         return reaction
     if own == compartment:

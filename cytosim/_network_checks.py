@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import networkx as nx
 
 from . import expr as ex
+from ._molar import molar_factor
 from ._names import is_valid_node_name, suggest
 from .exceptions import ModelError
 from .kinetics import COMPLEX, NODE_KINDS, Hill, KindRegistry, Linear, ParamSpec
@@ -89,6 +90,12 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False,
         raise ModelError(f"{where}: unknown option(s) {sorted(unknown_options)}; "
                          f"valid options are {sorted(law.options)}")
     _check_options(net, data, where, law.kind, full, known)
+    if law.kind == "antagonizes" and data["options"].get("molar", False):
+        molar_factor(graph, u, where)
+    if law.kind == "binds" and data["options"].get("molar", False):
+        weight = data["options"].get("target_molecular_weight")
+        for node in (u, v, data["options"]["complex"]):
+            molar_factor(graph, node, where, weight if node == v else None)
     seen: set[str] = set()
     for record in data["modulators"]:
         if record.get("type") not in MODULATOR_TYPES:
@@ -142,6 +149,14 @@ def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
         if graph.nodes[complex_]["kind"] != COMPLEX:
             raise ModelError(f"{where}: option `complex` names {complex_!r}, a "
                              f"{graph.nodes[complex_]['kind']}, not a complex")
+        if not isinstance(options.get("molar", False), bool):
+            raise ModelError(f"{where}: option `molar` must be true or false, got "
+                             f"{options.get('molar')!r}")
+        weight = options.get("target_molecular_weight")
+        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
+                                   or not math.isfinite(weight) or weight <= 0):
+            raise ModelError(f"{where}: option `target_molecular_weight` must be a number > 0 "
+                             f"(g/mol), got {weight!r}")
     if kind == "expression":
         formula = options.get("formula")
         if not isinstance(formula, ex.Expr):
@@ -205,6 +220,11 @@ def _check_node(net: Network, name: str) -> None:
             initial) or initial < 0:
         raise ModelError(f"node {name!r}: initial value must be a finite number >= 0, "
                          f"got {initial!r}")
+    weight = data.get("molecular_weight")
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
+                               or not math.isfinite(weight) or weight <= 0):
+        raise ModelError(f"node {name!r}: `molecular_weight` must be a finite number > 0 "
+                         f"(g/mol), got {weight!r}")
 
 
 def _check_compartment(net: Network, name: str) -> None:
@@ -313,7 +333,8 @@ def network_from_graph(cls: type[Network], graph: nx.MultiDiGraph, kinds: KindRe
         net.add_node(node, data["kind"], initial=data.get("initial", 0.0),
                      unit=data.get("unit", ""), compartment=data.get("compartment", "body"),
                      quantity=data.get("quantity", "concentration"),
-                     catalog_id=data.get("catalog_id"), description=data.get("description", ""))
+                     catalog_id=data.get("catalog_id"), description=data.get("description", ""),
+                     molecular_weight=data.get("molecular_weight"))
     for u, v, key, data in graph.edges(keys=True, data=True):
         kind = data.get("kind")
         if kind not in kinds:

@@ -348,7 +348,8 @@ def pk_compartments(network: Network, drug: str, *, volume: float, clearance: fl
                     peripheral_volume: float | None = None,
                     intercompartmental_clearance: float | None = None,
                     absorption_rate: float | None = None, unit: str = "mg",
-                    volume_unit: str = "L", description: str = "") -> Network:
+                    volume_unit: str = "L", description: str = "",
+                    molecular_weight: float | None = None) -> Network:
     """A copy of *network* with a drug's linear PK model (amounts, in *unit*).
 
     Adds the compartment ``<drug>_central`` (volume *volume*) holding the node *drug*
@@ -359,6 +360,7 @@ def pk_compartments(network: Network, drug: str, *, volume: float, clearance: fl
     on the :class:`Dose`). The observable
     ``<drug>_conc`` is the central concentration (``unit/volume_unit``). Rates are per the
     network's time unit; volumes and clearances in *volume_unit* and *volume_unit* per time.
+    *molecular_weight* (g/mol) is set on the drug's nodes, for molar binding.
 
     Raises
     ------
@@ -375,7 +377,8 @@ def pk_compartments(network: Network, drug: str, *, volume: float, clearance: fl
     central = f"{drug}_central"
     net.add_compartment(central, volume=volume, unit=volume_unit)
     net.add_drug(drug, unit=unit, compartment=central, quantity="amount",
-                 description=description or f"{drug} amount in the central compartment")
+                 description=description or f"{drug} amount in the central compartment",
+                 molecular_weight=molecular_weight)
     net.add_process(drug, "decay", rate=clearance / volume,
                     units={"rate": f"1/{net.time_unit}"},
                     descriptions={"rate": f"elimination: CL / V = {clearance:g} / {volume:g}"})
@@ -386,7 +389,8 @@ def pk_compartments(network: Network, drug: str, *, volume: float, clearance: fl
         net.add_compartment(peripheral, volume=peripheral_volume, unit=volume_unit)
         node = f"{drug}_periph"
         net.add_drug(node, unit=unit, compartment=peripheral, quantity="amount",
-                     description=f"{drug} amount in the peripheral compartment")
+                     description=f"{drug} amount in the peripheral compartment",
+                     molecular_weight=molecular_weight)
         net.add_edge(drug, "transfers", node, rate=q / volume,
                      descriptions={"rate": "distribution: Q / V1"})
         net.add_edge(node, "transfers", drug, rate=q / peripheral_volume,
@@ -397,7 +401,8 @@ def pk_compartments(network: Network, drug: str, *, volume: float, clearance: fl
         site = f"{drug}_injection_site"
         net.add_compartment(site, volume=1.0, unit=volume_unit)
         net.add_drug(depot, unit=unit, compartment=site, quantity="amount",
-                     description=f"{drug} amount at the subcutaneous injection site")
+                     description=f"{drug} amount at the subcutaneous injection site",
+                     molecular_weight=molecular_weight)
         net.add_edge(depot, "transfers", drug, rate=absorption_rate,
                      descriptions={"rate": "first-order absorption ka"})
     net.add_observable(f"{drug}_conc", f"{drug} / {central}.volume", unit=f"{unit}/{volume_unit}",

@@ -42,8 +42,10 @@ recruits       driver D -> cell N      ``k*g(D)*M`` into N
 kills          killer E -> target T    ``k*E*T/(K+T)*M`` out of T (``saturating=False``:
                                        ``k*E*T*M``)
 consumes       cell R -> cytokine C    ``k*R*C/(K+C)*M`` out of C (receptor uptake)
+antagonizes    antagonist A -> C       no flux: responses to C read ``C/(1 + A/Ki)``
 binds          drug D -> target C      ``kon*D*C`` from D and C into complex X and
-                                       ``koff*X`` back (option ``complex``)
+                                       ``koff*X`` back (option ``complex``; ``molar =
+                                       true``: in nM via molecular weights)
 expression     node X (named term)     ``formula`` with the given ``changes``
 ============== ======================= ===============================================
 
@@ -64,6 +66,7 @@ from types import MappingProxyType
 from typing import Any, Literal
 
 from . import expr as ex
+from .exceptions import ModelError
 
 __all__ = [
     "DEFAULT_KINDS",
@@ -207,7 +210,10 @@ class TermContext:
     Built by the compiler for one graph element. ``source`` and ``target`` are node names
     (equal for node processes); ``options`` holds the element's non-parameter settings.
     Rates are concentrations per time in the target's compartment, whose volume is
-    ``volume``; ``amount(node)`` gives a node as an amount (``conc * V`` or the state).
+    ``volume``; ``amount(node)`` gives a node as an amount (``conc * V`` or the state);
+    ``molar(node)`` the factor from the node's concentration unit to nM; ``signal(node)``
+    the node as its receptors see it (divided by ``1 + [A]/Ki`` for each competitive
+    antagonist A; the concentration itself when there is none).
     """
 
     def __init__(
@@ -222,6 +228,8 @@ class TermContext:
         *,
         amount: Callable[[str], ex.Expr] | None = None,
         volume: ex.Expr = ex.ONE,
+        molar: Callable[..., float] | None = None,
+        signal: Callable[[str], ex.Expr] | None = None,
     ):
         self.source = source
         self.target = target
@@ -232,6 +240,16 @@ class TermContext:
         self.resolve = resolve
         self.amount = amount or conc
         self.volume = volume
+        self._molar = molar
+        self.signal = signal or conc
+
+    def molar(self, node: str, weight: float | None = None) -> float:
+        """nM per one unit of *node*'s concentration (for rate laws written in nM); *weight*
+        (g/mol) overrides the node's molar mass."""
+        if self._molar is None:
+            raise ModelError(f"{self.source} -> {self.target}: molar units are not available "
+                             "in this context")
+        return self._molar(node, weight=weight)
 
 
 ParamsFor = Callable[[Mapping[str, Any]], tuple[ParamSpec, ...]]
@@ -361,7 +379,7 @@ def _recruits_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
 
 
 def _driver(ctx: TermContext) -> ex.Expr:
-    d = ctx.conc(ctx.source)
+    d = ctx.signal(ctx.source)
     response = ctx.options.get("response", "linear")
     if response == "saturating":
         return ex.div(ex.pos(d), ex.add(ctx.param("K"), ex.pos(d)))
@@ -406,15 +424,43 @@ def _consumes(ctx: TermContext) -> list[Flux]:
     return [Flux(rate, {ctx.target: -1.0})]
 
 
+def _binds_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
+    if options.get("molar", False):
+        kon = ParamSpec("kon", "association rate constant (molar: per nM)", "1/nM/time")
+    else:
+        kon = ParamSpec("kon", "association rate constant", "1/time/unit of target")
+    return (kon, ParamSpec("koff", "dissociation rate constant", "1/time"))
+
+
 def _binds(ctx: TermContext) -> list[Flux]:
     complex_ = ctx.options["complex"]
-    forward = ex.mul(ctx.param("kon"), ex.pos(ctx.conc(ctx.source)),
-                     ex.pos(ctx.conc(ctx.target)), ctx.modulation)
-    backward = ex.mul(ctx.param("koff"), ex.pos(ctx.conc(complex_)))
-    return [
-        Flux(forward, {ctx.source: -1.0, ctx.target: -1.0, complex_: 1.0}),
-        Flux(backward, {complex_: -1.0, ctx.source: 1.0, ctx.target: 1.0}),
-    ]
+    nodes = (ctx.source, ctx.target, complex_)
+    # molar: the law runs in nM; each node's change is converted back into its own unit
+    weight = ctx.options.get("target_molecular_weight")
+    factor = {n: ctx.molar(n, weight if n == ctx.target else None) for n in nodes} if (
+        ctx.options.get("molar", False)) else {n: 1.0 for n in nodes}
+
+    def level(node: str) -> ex.Expr:
+        return ex.mul(factor[node], ex.pos(ctx.conc(node)))
+
+    forward = ex.mul(ctx.param("kon"), level(ctx.source), level(ctx.target), ctx.modulation)
+    backward = ex.mul(ctx.param("koff"), level(complex_))
+    into_complex = {ctx.source: -1.0 / factor[ctx.source],
+                    ctx.target: -1.0 / factor[ctx.target], complex_: 1.0 / factor[complex_]}
+    return [Flux(forward, into_complex),
+            Flux(backward, {n: -c for n, c in into_complex.items()})]
+
+
+def _antagonizes_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
+    unit = "nM" if options.get("molar", False) else ""
+    return (ParamSpec("Ki", "inhibition constant of the antagonist at the receptor", unit,
+                      positive=True),)
+
+
+def _antagonizes(ctx: TermContext) -> list[Flux]:
+    # no flux of its own: the assembler divides every response to the target by
+    # 1 + [A]/Ki (see ``TermContext.signal``)
+    return []
 
 
 def _expression_params(options: Mapping[str, Any]) -> tuple[ParamSpec, ...]:
@@ -481,11 +527,16 @@ _BUILTIN = (
         ParamSpec("K", "half-saturation of uptake", "unit of target", positive=True)),
             _consumes, sources=frozenset({CELL}),
             description="receptor-mediated consumption (uptake) of a mediator by cells"),
-    RateLaw("binds", "edge", "kon * D * C - koff * X", _fixed(
-        ParamSpec("kon", "association rate constant", "1/time/unit of target"),
-        ParamSpec("koff", "dissociation rate constant", "1/time")),
-            _binds, options={"complex": None},
-            description="reversible binding D + C <-> X (mass action)"),
+    RateLaw("binds", "edge", "kon * D * C - koff * X", _binds_params,
+            _binds, options={"complex": None, "molar": False, "target_molecular_weight": None},
+            description="reversible binding D + C <-> X (mass action; with molar = true in "
+                        "nM, each node converted by its molecular weight and volume)"),
+    RateLaw("antagonizes", "edge", "responses to C see C / (1 + A/Ki)", _antagonizes_params,
+            _antagonizes, options={"molar": False},
+            description="competitive receptor antagonism: every response to the target "
+                        "(modulators, drivers) reads it divided by 1 + [A]/Ki (with molar = "
+                        "true, [A] in nM via the antagonist's molecular weight); the target's "
+                        "own amount is unchanged"),
     RateLaw("expression", "node", "formula", _expression_params, _expression,
             options={"formula": None, "changes": None, "parameters": (), "bounds": {}},
             description="a general rate written as a formula"),

@@ -198,7 +198,8 @@ class Network:
 
     def add_node(self, name: str, kind: str, *, initial: float = 0.0, unit: str = "",
                  compartment: str = "body", quantity: str = "concentration",
-                 catalog_id: str | None = None, description: str = "") -> None:
+                 catalog_id: str | None = None, description: str = "",
+                 molecular_weight: float | None = None) -> None:
         """Add a node (state variable) of a given kind.
 
         Parameters
@@ -215,6 +216,14 @@ class Network:
         quantity : {"concentration", "amount"}
             Amount states are divided by their compartment's volume when a rate law reads
             them, and fluxes into them are multiplied by it.
+        catalog_id : str, optional
+            Link to the cytokine catalogue (HGNC symbol or alias).
+        description : str
+            Free text.
+        molecular_weight : float, optional
+            Molar mass in g/mol (Da), used by molar rate laws (``binds`` with
+            ``molar = true``) to convert mass concentrations to nM. Cytokines linked to the
+            catalogue default to the catalogue's value.
 
         Raises
         ------
@@ -234,7 +243,7 @@ class Network:
             raise ModelError(f"node {name!r}: unknown kind {kind!r}. {suggest(kind, NODE_KINDS)}")
         self._graph.add_node(name, kind=kind, initial=initial, unit=unit,
                              compartment=compartment, quantity=quantity, catalog_id=catalog_id,
-                             description=description)
+                             description=description, molecular_weight=molecular_weight)
         try:
             check_network(self, only_node=name)
         except ModelError:
@@ -533,6 +542,7 @@ class Network:
         words = {"time": self.time_unit, "unit of node": nodes[node]["unit"] if node in nodes
                  else "", "unit of source": nodes[source]["unit"],
                  "unit of target": nodes[target]["unit"], "unit": nodes[target]["unit"],
+                 "nM": "nM",
                  "cell": nodes[source]["unit"]}
         hint = spec.unit
         if "." not in spec.name and any(m["type"] == "linear" for m in data["modulators"]):

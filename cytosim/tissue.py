@@ -94,7 +94,8 @@ def tissue(network: Network, graph: nx.Graph, diffusion: Mapping[str, float], *,
             out.add_node(f"{node}__{label}", data["kind"], initial=data["initial"],
                          unit=data["unit"], compartment=f"{data['compartment']}__{label}",
                          quantity=data["quantity"], catalog_id=data.get("catalog_id"),
-                         description=data.get("description", ""))
+                         description=data.get("description", ""),
+                         molecular_weight=data.get("molecular_weight"))
         for u, v, key, data in source.edges(keys=True, data=True):
             _copy_element(out, network, u, v, key, data, label, rename)
         for obs, info in source.graph["observables"].items():

@@ -55,6 +55,7 @@ def every_kind_network() -> cs.Network:
     net.add_edge("M", "kills", "T", rate=0.001, saturating=False)
     net.add_edge("M", "consumes", "IL10", rate=0.01, K=3.0)
     net.add_edge("D", "binds", "TNF", kon=0.5, koff=0.1, complex="DT")
+    net.add_edge("Dsc", "antagonizes", "TNF", Ki=2.0)
     net.add_term("TNF", "k_x * LPS * T / (1 + T)", name="extra", params={"k_x": 0.3})
     net.add_observable("free_TNF_fraction", "TNF / (TNF + DT)")
     net.add_observable("drug_conc", "D / plasma.volume")

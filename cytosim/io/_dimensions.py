@@ -62,6 +62,10 @@ def check_units(net: Network, *, where: str = "") -> int:
     param_index = {name: i for i, name in enumerate(assembly.params)}
     checked = 0
     for element in assembly.elements:
+        if element.molar:
+            # the molar conversion factors are plain numbers here: check the constants instead
+            checked += _check_molar(element, net, units, ureg, time, prefix)
+            continue
         for flux in element.fluxes:
             for i, change in flux.changes.items():
                 node = assembly.states[i]
@@ -82,6 +86,27 @@ def check_units(net: Network, *, where: str = "") -> int:
                         f"{got} but d{node}/dt must have the dimension of "
                         f"{graph.nodes[node]['unit']}/{net.time_unit} ({expected.dimensionality})")
                 checked += 1
+    return checked
+
+
+def _check_molar(element: Any, net: Network, units: Any, ureg: Any, time: Any,
+                 prefix: str) -> int:
+    """A molar rate law's constants: ``kon`` per nM per time, ``koff`` per time (the node
+    conversions themselves were checked when the element was added)."""
+    expected = {"kon": 1 / ureg.Unit("nM") / time, "koff": 1 / time}
+    checked = 0
+    for name, dimension in expected.items():
+        unit = str(units.get(f"{element.prefix}.{name}", "") or "")
+        if not unit:
+            continue
+        try:
+            ok = ureg.Quantity(1.0, _unit(unit)).dimensionality == dimension.dimensionality
+        except _Undeclared:
+            continue
+        if not ok:
+            raise ModelError(f"{prefix}units: {element.label}: `{name}` has unit {unit!r} but "
+                             f"a molar binding needs {dimension.units}")
+        checked += 1
     return checked
 
 

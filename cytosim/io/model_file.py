@@ -26,6 +26,7 @@ cytosim's own parser, and nothing in it is ever executed. Format 1::
     compartment = "body"                # optional
     quantity = "concentration"          # or "amount"
     catalog_id = "TNF"                  # optional link to the cytokine catalogue
+    molecular_weight = 17350.0          # optional, g/mol; for molar rate laws (binds)
     description = "pathogen"
 
     [[processes]]                       # node processes: decay, source, logistic, ...
@@ -88,7 +89,8 @@ from ._dimensions import check_units
 FORMAT = 1
 MODEL_KEYS = {"name", "title", "description", "time_unit", "reproduces", "source"}
 SOURCE_KEYS = {"citation", "doi", "url", "biomodels", "notes"}
-NODE_KEYS = {"kind", "initial", "unit", "compartment", "quantity", "catalog_id", "description"}
+NODE_KEYS = {"kind", "initial", "unit", "compartment", "quantity", "catalog_id", "description",
+             "molecular_weight"}
 PROCESS_KEYS = {"node", "kind", "params", "modulators", "name", "formula", "changes", "options"}
 EDGE_KEYS = {"source", "kind", "target", "params", "modulators", "options"}
 PARAM_KEYS = {"value", "unit", "source", "description", "alias"}
@@ -210,6 +212,9 @@ def parse_model(text: str, file: str = "<model>") -> Network:
         initial = r.number(info.get("initial", 0.0), f"{where}.initial")
         options = {k: r.get(info, k, where, str, "a string") for k in
                    ("unit", "compartment", "quantity", "catalog_id", "description") if k in info}
+        if "molecular_weight" in info:
+            options["molecular_weight"] = r.number(info["molecular_weight"],
+                                                   f"{where}.molecular_weight")
         with _at(r, where):
             net.add_node(node, kind, initial=initial, **options)
 
@@ -387,7 +392,9 @@ def format_model(net: Network) -> str:
             "kind": data["kind"], "initial": float(data["initial"]), "unit": data["unit"] or None,
             "compartment": data["compartment"] if data["compartment"] != "body" else None,
             "quantity": data["quantity"] if data["quantity"] != "concentration" else None,
-            "catalog_id": data.get("catalog_id"), "description": data.get("description") or None}))
+            "catalog_id": data.get("catalog_id"),
+            "molecular_weight": data.get("molecular_weight"),
+            "description": data.get("description") or None}))
     for u, v, key_, data in graph.edges(keys=True, data=True):
         law = net.kinds[data["kind"]]
         modulator_params = {p for p in data["params"] if "." in p}

@@ -37,8 +37,9 @@ Examples
 from ._base import Therapy, disposition_rates, terminal_half_life
 from .anakinra import anakinra
 from .anti_tnf import adalimumab, etanercept, infliximab
+from .filgrastim import filgrastim
 from .il2 import aldesleukin
 from .il10 import il10
 
 __all__ = ["Therapy", "adalimumab", "aldesleukin", "anakinra", "disposition_rates",
-           "etanercept", "il10", "infliximab", "terminal_half_life"]
+           "etanercept", "filgrastim", "il10", "infliximab", "terminal_half_life"]

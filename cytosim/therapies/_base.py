@@ -11,6 +11,7 @@ from .._units import registry
 from ..exceptions import ParameterError
 from ..interventions import Dose, DosingSchedule, _number, pk_compartments
 from ..network import Network
+from ._binding import Binding
 
 HALF_LIFE = "terminal half-life"
 ROUTES = ("iv", "sc")
@@ -55,6 +56,11 @@ class Therapy:
         preset reproduces.
     assumptions : tuple of str
         Every assumption made by the preset.
+    binding : Binding, optional
+        How the drug acts on its molecular target (binding kinetics, molar mass).
+    target : str, optional
+        The network node the drug acts on (a cytokine linked to the binding's catalogue
+        target, or with its own ``molecular_weight``). Without it the preset is PK only.
     """
 
     name: str
@@ -70,6 +76,8 @@ class Therapy:
     bioavailability: float = 1.0
     sources: tuple[tuple[str, str], ...] = ()
     assumptions: tuple[str, ...] = ()
+    binding: Binding | None = None
+    target: str | None = None
 
     def __post_init__(self) -> None:
         if self.route not in ROUTES:
@@ -96,6 +104,9 @@ class Therapy:
         if self.bioavailability > 1:
             raise ParameterError(f"`bioavailability` must be <= 1, got {self.bioavailability}")
         _quantity(1.0, self.regimen_time_unit, "[time]", "regimen_time_unit")
+        if self.target is not None and self.binding is None:
+            raise ParameterError(f"{self.name}: `target` {self.target!r} given but the preset "
+                                 "has no `binding` to act with")
         topics = [topic for topic, _ in self.sources]
         if topics.count(HALF_LIFE) != 1:
             raise ParameterError(f"{self.name}: `sources` must name exactly one "
@@ -107,7 +118,7 @@ class Therapy:
         return dict(self.sources)[HALF_LIFE]
 
     @property
-    def target(self) -> str:
+    def dose_node(self) -> str:
         """The node the regimen's doses go to (central amount or depot)."""
         return f"{self.drug}_depot" if self.route == "sc" else self.drug
 
@@ -150,8 +161,29 @@ class Therapy:
         net = pk_compartments(network, self.drug, unit="mg", volume_unit="L",
                               description=f"{self.drug} amount in the central compartment "
                                           f"({self.name} preset, {self.route.upper()})",
+                              molecular_weight=(None if self.binding is None else
+                                                self.binding.molar_mass()),
                               **values)
+        if self.binding is not None and self.target is not None:
+            net = self.binding.apply(net, self.drug, self.target,
+                                     elimination_rate=values["clearance"] / values["volume"])
         return net, [self.schedule(time_unit)]
+
+
+def acting_on(therapy: Therapy, target: str | None, binding: Binding,
+              sources: tuple[tuple[str, str], ...], assumptions: tuple[str, ...]) -> Therapy:
+    """*therapy* acting on the network node *target* through *binding* (unchanged when
+    *target* is None), with the binding's sources and assumptions added."""
+    if target is None:
+        return therapy
+    if not isinstance(target, str):
+        raise ParameterError(f"{therapy.name}: `target` must be a node name, got {target!r}")
+    linear = COMMON_ASSUMPTIONS[1]
+    kept = tuple(a for a in therapy.assumptions if a != linear)
+    return replace(therapy, binding=binding, target=target,
+                   sources=therapy.sources + sources,
+                   assumptions=kept + ("linear clearance of the free drug; no anti-drug "
+                                       "antibodies",) + assumptions)
 
 
 def _quantity(magnitude: float, unit: str, dimension: str, what: str) -> Any:

@@ -14,7 +14,9 @@ from ._base import (
     _ka_for_tmax,
     _q,
     _weight,
+    acting_on,
 )
+from ._binding import Binding
 
 # --------------------------------------------------------------------------- citations
 # Status as in the project's research note (pk.md): "verified" = read in the source text,
@@ -27,11 +29,20 @@ ANAKINRA_CHINESE_RA = ("The pharmacokinetics of interleukin-1 receptor antagonis
                        "doi:10.1016/j.phrs.2004.02.002 (abstract; verified): 15 RA patients, "
                        "1 mg/kg SC, Tmax 2-6 h, Cmax 687 +/- 197 ng/mL, t1/2 3.76 +/- 1 h, "
                        "CL/F 150 +/- 52 mL/min")
+KINERET_MW = ("Kineret (anakinra) label, Description: 17.3 kDa, 153 amino acids (verified (2nd))")
+DRIPPS_1991 = ("Dripps DJ et al. Interleukin-1 (IL-1) receptor antagonist binds to the 80-kDa "
+               "IL-1 receptor but does not initiate IL-1 signal transduction. J Biol Chem 1991 "
+               "(abstract; verified): IL-1ra binds the IL-1 receptor of murine EL4 cells with KD "
+               "= 150 pM, approximately equal to that of IL-1 alpha and IL-1 beta")
+AREND_1993 = ("Arend WP. Interleukin-1 receptor antagonist. Adv Immunol 1993;54:167 (abstract; "
+              "verified): a 100-fold or greater excess of IL-1ra over IL-1 may be necessary to "
+              "inhibit biological responses to IL-1 in vitro and in vivo")
+ANAKINRA_KI_PM = 150.0  # Dripps 1991 (murine EL4 cells)
 
 
 def anakinra(dose_mg: float = 100.0, every_days: float = 1.0, n_doses: int = 28,
              weight_kg: float = 70.0, bioavailability: float = 0.95,
-             drug: str = "anakinra") -> Therapy:
+             drug: str = "anakinra", target: str | None = None) -> Therapy:
     """Anakinra SC daily in rheumatoid arthritis: one compartment with first-order absorption.
 
     Parameters
@@ -48,6 +59,11 @@ def anakinra(dose_mg: float = 100.0, every_days: float = 1.0, n_doses: int = 28,
         Absolute SC bioavailability F (label: 0.95).
     drug : str
         Node name of the drug.
+    target : str, optional
+        An IL-1 node of the network (linked to the catalogue's IL1B or IL1A) whose receptor
+        the drug blocks: competitive antagonism with Ki = 150 pM (Dripps 1991), so every
+        response to the cytokine reads ``C / (1 + [anakinra]/Ki)`` (kind ``antagonizes``);
+        the cytokine's own amount is unchanged. Without it the preset is PK only.
 
     Returns
     -------
@@ -90,7 +106,7 @@ def anakinra(dose_mg: float = 100.0, every_days: float = 1.0, n_doses: int = 28,
     ka = _ka_for_tmax(math.log(2.0) / half_life, 4.0)
     record = Dose(f"{drug}_depot", _q(dose, "mg"), time=0.0, ii=every, addl=n_doses - 1,
                   bioavailability=f, weight=weight)
-    return Therapy(
+    therapy = Therapy(
         name="anakinra", drug=drug, route="sc",
         volume=v_over_f * f, clearance=cl_over_f * f, absorption_rate=_q(ka, "1/h"),
         bioavailability=f, regimen=(record,), regimen_time_unit="day",
@@ -105,3 +121,14 @@ def anakinra(dose_mg: float = 100.0, every_days: float = 1.0, n_doses: int = 28,
             "given on the dose: concentrations do not depend on F",
             f"flat dose; body weight {weight:g} kg recorded only; normal renal function",
         ))
+    binding = Binding(("IL1B", "IL1A"), _q(17300.0, "g/mol"), mechanism="antagonist",
+                      ki=_q(ANAKINRA_KI_PM, "pM"))
+    return acting_on(therapy, target, binding, (
+        ("Ki at the IL-1 receptor", DRIPPS_1991),
+        ("molar excess needed against IL-1", AREND_1993),
+        ("molecular weight", KINERET_MW)), (
+        f"competitive antagonism at IL-1R1 with Ki = {ANAKINRA_KI_PM:g} pM, the KD measured on "
+        "murine EL4 cells (Dripps 1991); the cytokine's responses follow the Gaddum equation "
+        "(apparent K multiplied by 1 + [anakinra]/Ki)",
+        "the free central concentration is the one at the receptors; binding to receptors "
+        "does not change the drug's or the cytokine's amount (receptors in excess of neither)"))

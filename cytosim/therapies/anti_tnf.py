@@ -15,7 +15,9 @@ from ._base import (
     _fraction,
     _q,
     _weight,
+    acting_on,
 )
+from ._binding import Binding
 
 # --------------------------------------------------------------------------- citations
 # Status as in the project's research note (pk.md): "verified" = read in the source text,
@@ -49,12 +51,53 @@ ENBREL_SMPC = ("Enbrel SmPC (Swiss Fachinformation), Pharmacokinetics: absolute 
 FANG_2010 = ("Fang Y et al. Acta Pharmacol Sin 2010;31(11):1500-1507, doi:10.1038/aps.2010.113, "
              "Table 3 as transcribed in nlmixr2lib (Fang_2010_etanercept): ka 0.0605 1/h, for "
              "rhTNFR-Fc, a Chinese etanercept product, not Enbrel (verified (2nd))")
+SHEALY_2010 = ("Shealy DJ et al. Characterization of golimumab, a human monoclonal antibody "
+               "specific for human tumor necrosis factor alpha. mAbs 2010;2(4):428-439, "
+               "doi:10.4161/mabs.12304 (abstract; verified): SPR dissociation constants for "
+               "soluble human TNF: golimumab 18 pM, etanercept 11 pM, infliximab 44 pM, "
+               "adalimumab 127 pM")
+MARCANTONIO_2022 = ("Marcantonio DH et al. Front Pharmacol 2022;13:864768, "
+                    "doi:10.3389/fphar.2022.864768, Table 2 and model assumptions as "
+                    "transcribed in nlmixr2lib (verified (2nd)): kon 1e6 1/(M s) (0.001 1/(nM "
+                    "s)) applied to every binding reaction as a software default, not measured; "
+                    "the drug-TNF complex eliminated at the free drug's rate; valency 1")
+BERENDS_2019 = ("Berends SE et al. J Pharmacokinet Pharmacodyn 2019;46:543, "
+                "doi:10.1007/s10928-019-09652-5 (methods as quoted in nlmixr2lib; verified "
+                "(2nd)): 1:1 binding, converting with 149 kDa (infliximab) and 52 kDa (TNF "
+                "trimer)")
+INFLIXIMAB_MW = ("Remicade (infliximab) label, Description: approximate molecular weight 149,100 "
+                 "daltons (verified (2nd))")
+ADALIMUMAB_MW = ("Humira product monograph as quoted: 148 kDa (verified (2nd))")
+ETANERCEPT_MW = ("Enbrel label, Description: about 150 kDa (recalled; not found in a source)")
+TNF_KON_PER_M_S = 1e6  # Marcantonio 2022's default (an assumption there and here)
+TNF_TRIMER_G_PER_MOL = 52000.0  # Berends 2019
+
+
+def _tnf_binding(therapy: Therapy, target: str | None, kd_pm: float, weight_g_per_mol: float,
+                 weight_source: str) -> Therapy:
+    """*therapy* binding TNF at the network node *target* with the SPR Kd of Shealy 2010."""
+    binding = Binding(("TNF",), _q(weight_g_per_mol, "g/mol"),
+                      kon=_q(TNF_KON_PER_M_S, "1/M/s"),
+                      koff=_q(TNF_KON_PER_M_S * kd_pm * 1e-12, "1/s"),
+                      target_molecular_weight=_q(TNF_TRIMER_G_PER_MOL, "g/mol"))
+    return acting_on(therapy, target, binding, (
+        ("Kd (soluble TNF, SPR)", SHEALY_2010),
+        ("kon, complex clearance", MARCANTONIO_2022),
+        ("1:1 binding to the TNF trimer (52 kDa)", BERENDS_2019),
+        ("molecular weight", weight_source)), (
+        f"reversible 1:1 binding of soluble TNF trimers: Kd = {kd_pm:g} pM (SPR, Shealy 2010), "
+        f"kon = {TNF_KON_PER_M_S:g} 1/(M s) (a modelling default, Marcantonio 2022), koff = "
+        "kon x Kd; real complexes can be multivalent",
+        "the complex is cleared at the free drug's elimination rate CL/V1 (Marcantonio 2022); "
+        "membrane TNF and TNF receptors not modelled",
+        "the free drug concentration in the central compartment is the one the target sees; "
+        "drug bound to the target is taken from the central amount"))
 
 
 def infliximab(dose_mg_per_kg: float = 3.0, weeks: Sequence[float] = (0.0, 2.0, 6.0),
                then_every_weeks: float = 8.0, n_maintenance: int = 6,
                weight_kg: float = 70.0, infusion_hours: float = 2.0,
-               drug: str = "infliximab") -> Therapy:
+               drug: str = "infliximab", target: str | None = None) -> Therapy:
     """Infliximab IV in rheumatoid arthritis: two-compartment pop-PK and the label regimen.
 
     Parameters
@@ -74,6 +117,11 @@ def infliximab(dose_mg_per_kg: float = 3.0, weeks: Sequence[float] = (0.0, 2.0, 
         hours", recalled).
     drug : str
         Node name of the drug.
+    target : str, optional
+        A cytokine node of the network (linked to the catalogue's TNF) that the drug binds:
+        reversible 1:1 binding of the TNF trimer (SPR Kd of Shealy 2010) forming the complex
+        ``<drug>_<target>_complex`` (nM), with observables ``<target>_total`` and
+        ``<drug>_<target>_occupancy``. Without it the preset is PK only.
 
     Returns
     -------
@@ -121,7 +169,7 @@ def infliximab(dose_mg_per_kg: float = 3.0, weeks: Sequence[float] = (0.0, 2.0, 
     if n_maintenance:
         records.append(Dose(drug, amount, time=induction[-1] + every, ii=every,
                             addl=n_maintenance - 1, duration=infusion, weight=weight))
-    return Therapy(
+    therapy = Therapy(
         name="infliximab", drug=drug, route="iv",
         volume=_q(2.3, "L"), clearance=_q(0.019, "L/h"),
         peripheral_volume=_q(4.13, "L"), intercompartmental_clearance=_q(7.14, "L/day"),
@@ -138,11 +186,12 @@ def infliximab(dose_mg_per_kg: float = 3.0, weeks: Sequence[float] = (0.0, 2.0, 
             "methotrexate and CRP effects on CL not applied (typical values)",
             f"constant-rate infusion over {duration:g} h (the label's minimum duration)",
         ))
+    return _tnf_binding(therapy, target, 44.0, 149100.0, INFLIXIMAB_MW)
 
 
 def adalimumab(dose_mg: float = 40.0, every_weeks: float = 2.0, n_doses: int = 26,
                weight_kg: float = 70.0, bioavailability: float = 0.64,
-               drug: str = "adalimumab") -> Therapy:
+               drug: str = "adalimumab", target: str | None = None) -> Therapy:
     """Adalimumab SC in rheumatoid arthritis: one compartment with first-order absorption.
 
     Parameters
@@ -159,6 +208,11 @@ def adalimumab(dose_mg: float = 40.0, every_weeks: float = 2.0, n_doses: int = 2
         Absolute SC bioavailability F (label: 0.64, healthy adults, single 40 mg).
     drug : str
         Node name of the drug.
+    target : str, optional
+        A cytokine node of the network (linked to the catalogue's TNF) that the drug binds:
+        reversible 1:1 binding of the TNF trimer (SPR Kd of Shealy 2010) forming the complex
+        ``<drug>_<target>_complex`` (nM), with observables ``<target>_total`` and
+        ``<drug>_<target>_occupancy``. Without it the preset is PK only.
 
     Returns
     -------
@@ -204,7 +258,7 @@ def adalimumab(dose_mg: float = 40.0, every_weeks: float = 2.0, n_doses: int = 2
     weight = _weight(weight_kg)
     record = Dose(f"{drug}_depot", _q(dose, "mg"), time=0.0, ii=every, addl=n_doses - 1,
                   bioavailability=f, weight=weight)
-    return Therapy(
+    therapy = Therapy(
         name="adalimumab", drug=drug, route="sc",
         volume=_q(10.8 * f, "L"), clearance=_q(0.32 * f, "L/day"),
         absorption_rate=_q(0.28, "1/day"), bioavailability=f,
@@ -222,12 +276,12 @@ def adalimumab(dose_mg: float = 40.0, every_weeks: float = 2.0, n_doses: int = 2
             "terminal half-life (23.4 days) longer than the label's 10-20 days: sources "
             "disagree",
         ))
-
+    return _tnf_binding(therapy, target, 127.0, 148000.0, ADALIMUMAB_MW)
 
 
 def etanercept(dose_mg: float = 50.0, every_weeks: float = 1.0, n_doses: int = 52,
                weight_kg: float = 70.0, bioavailability: float = 0.76,
-               drug: str = "etanercept") -> Therapy:
+               drug: str = "etanercept", target: str | None = None) -> Therapy:
     """Etanercept SC in rheumatoid arthritis: one compartment with first-order absorption.
 
     Parameters
@@ -245,6 +299,11 @@ def etanercept(dose_mg: float = 50.0, every_weeks: float = 1.0, n_doses: int = 5
         studies, Zhou 2005). Concentrations do not depend on it (see Notes).
     drug : str
         Node name of the drug.
+    target : str, optional
+        A cytokine node of the network (linked to the catalogue's TNF) that the drug binds:
+        reversible 1:1 binding of the TNF trimer (SPR Kd of Shealy 2010) forming the complex
+        ``<drug>_<target>_complex`` (nM), with observables ``<target>_total`` and
+        ``<drug>_<target>_occupancy``. Without it the preset is PK only.
 
     Returns
     -------
@@ -292,7 +351,7 @@ def etanercept(dose_mg: float = 50.0, every_weeks: float = 1.0, n_doses: int = 5
     v_over_f = (cl_over_f * _q(102.0, "h") / math.log(2.0)).to("L")
     record = Dose(f"{drug}_depot", _q(dose, "mg"), time=0.0, ii=every, addl=n_doses - 1,
                   bioavailability=f, weight=weight)
-    return Therapy(
+    therapy = Therapy(
         name="etanercept", drug=drug, route="sc",
         volume=v_over_f * f, clearance=cl_over_f * f, absorption_rate=_q(0.0605, "1/h"),
         bioavailability=f, regimen=(record,), regimen_time_unit="week",
@@ -312,3 +371,4 @@ def etanercept(dose_mg: float = 50.0, every_weeks: float = 1.0, n_doses: int = 5
             "one compartment: the SmPC's central 7.6 L / Vss 10.4 L are not used",
             f"flat dose; body weight {weight:g} kg recorded only",
         ))
+    return _tnf_binding(therapy, target, 11.0, 150000.0, ETANERCEPT_MW)
