@@ -30,6 +30,7 @@ from .exceptions import ParameterError as ParameterError
 from .exceptions import SolverError as SolverError
 from .exceptions import StorageError as StorageError
 from .interventions import Block as Block
+from .interventions import Condition as Condition
 from .interventions import Dose as Dose
 from .interventions import DosingSchedule as DosingSchedule
 from .interventions import Knockout as Knockout
@@ -54,6 +55,7 @@ __all__ = [
     "AreaUnderCurve",
     "Block",
     "Cohort",
+    "Condition",
     "Covariate",
     "CytosimError",
     "Dose",

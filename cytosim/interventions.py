@@ -39,14 +39,89 @@ from ._units import registry
 from .exceptions import ModelError, ParameterError
 from .network import Network
 
-__all__ = ["Block", "Dose", "DosingSchedule", "Event", "Knockout", "SetParameter",
+__all__ = ["Block", "Condition", "Dose", "DosingSchedule", "Event", "Knockout", "SetParameter",
            "pk_compartments", "prepare"]
+
+_OPERATORS = (">=", "<=", ">", "<")
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A test on one state or observable, evaluated at a scheduled dose time.
+
+    Parameters
+    ----------
+    name : str
+        A node or observable of the (transformed) network.
+    op : {">", ">=", "<", "<="}
+        Comparison.
+    value : float
+        Threshold, in the node's or observable's unit.
+
+    ``Condition.parse("TNF > 20")`` reads the same from text (a name, an operator and a
+    number; nothing is evaluated as code).
+
+    Examples
+    --------
+    >>> Condition.parse("TNF > 20").holds(25.0)
+    True
+    """
+
+    name: str
+    op: str
+    value: float
+
+    def __post_init__(self) -> None:
+        if self.op not in _OPERATORS:
+            raise ParameterError(f"condition on {self.name!r}: operator must be one of "
+                                 f"{_OPERATORS}, got {self.op!r}")
+        _number(self.value, f"the threshold of the condition on {self.name!r}")
+
+    @classmethod
+    def parse(cls, text: str) -> Condition:
+        """``"name > value"`` (operators ``>``, ``>=``, ``<``, ``<=``)."""
+        for op in _OPERATORS:
+            if op in text:
+                name, _, number = text.partition(op)
+                try:
+                    value = float(number)
+                except ValueError:
+                    break
+                return cls(name.strip(), op, value)
+        raise ParameterError(f"cannot read the condition {text!r}: expected 'name > number' "
+                             f"with one of {_OPERATORS}")
+
+    def holds(self, x: float) -> bool:
+        """Whether the condition holds for the value *x*."""
+        return bool({">": x > self.value, ">=": x >= self.value, "<": x < self.value,
+                     "<=": x <= self.value}[self.op])
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.op} {self.value:g}"
+
+
+def _conditions(value: Any) -> tuple[Condition, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list | tuple) else (value,)
+    out = []
+    for item in items:
+        if isinstance(item, str):
+            out.append(Condition.parse(item))
+        elif isinstance(item, Condition):
+            out.append(item)
+        else:
+            raise ParameterError(f"`only_if` takes conditions as text ('TNF > 20') or "
+                                 f"cs.Condition, got {item!r}")
+    return tuple(out)
 
 
 @dataclass(frozen=True)
 class Event:
     """A discontinuity: add *amount* to *target*, change its infusion rate by *rate_change*,
-    and/or set parameter *parameter* to *value*."""
+    and/or set parameter *parameter* to *value*. A dose's events carry its *conditions*
+    (all must hold at the dose time, else the dose is skipped) and a *key* shared by an
+    infusion's start and stop, so a skipped infusion is skipped whole."""
 
     time: float
     target: str = ""
@@ -54,6 +129,8 @@ class Event:
     rate_change: float = 0.0
     parameter: str = ""
     value: float = math.nan
+    conditions: tuple[Condition, ...] = ()
+    key: tuple[int, int] = (0, 0)
 
 
 def _number(value: Any, what: str, *, positive: bool = False, allow_zero: bool = True) -> float:
@@ -96,6 +173,12 @@ class Dose:
     unit : str
         The target's amount unit that numbers and quantities are converted to (default
         ``"mg"``).
+    only_if : str, Condition or sequence of them, optional
+        Conditional dosing (mrgsolve style): at each scheduled dose time the conditions are
+        evaluated on the state just before any dose at that time, and the dose (a whole
+        infusion) is given only if all hold, e.g. ``only_if="TNF > 20"`` or
+        ``only_if=["E < 1e5"]``. Skipped doses are listed in the result's provenance
+        (``skipped_doses``). Simulations honour them; sweeps refuse them for now.
     """
 
     target: str
@@ -110,8 +193,10 @@ class Dose:
     bsa: float | None = None
     specific_activity: float | None = None
     unit: str = "mg"
+    only_if: Any = None
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "only_if", _conditions(self.only_if))
         _number(self.time, "time")
         _number(self.ii, "ii")
         if isinstance(self.addl, bool) or not isinstance(self.addl, int) or self.addl < 0:
@@ -172,18 +257,20 @@ class Dose:
         """The discontinuities this record causes up to *t_end* (later ones are dropped)."""
         amount = self.amount_in_unit() * self.bioavailability
         out = []
-        for time in self.times():
+        for i, time in enumerate(self.times()):
             if time > t_end:
                 break
+            tags: dict[str, Any] = {"conditions": self.only_if, "key": (id(self), i)}
             if self.rate is None and self.duration is None:
-                out.append(Event(time, self.target, amount=amount))
+                out.append(Event(time, self.target, amount=amount, **tags))
                 continue
             rate = self.rate if self.rate is not None else amount / float(self.duration or 1)
             if self.rate is not None:
                 rate = self.rate * self.bioavailability
             length = amount / rate if rate > 0 else 0.0
-            out.append(Event(time, self.target, rate_change=rate))
-            out.append(Event(time + length, self.target, rate_change=-rate))
+            out.append(Event(time, self.target, rate_change=rate, **tags))
+            # the stop follows its start: no condition of its own
+            out.append(Event(time + length, self.target, rate_change=-rate, key=tags["key"]))
         return out
 
     def __add__(self, other: Dose | DosingSchedule) -> DosingSchedule:
@@ -320,12 +407,19 @@ def schedule_events(timed: Iterable[DosingSchedule | Event], network: Network,
             warnings.warn(f"a dosing schedule starting at t = {first:g} lies after t_end = "
                           f"{t_end:g}: none of its doses is given", UserWarning, stacklevel=3)
         events.extend(item.events(t_end))
+    names = [*network.nodes, *network.graph.graph["observables"]]
     for event in events:
         if event.target and event.target not in network.nodes:
             from ._names import suggest
 
             raise ModelError(f"a dose targets unknown node {event.target!r}. "
                              f"{suggest(event.target, network.nodes)}")
+        for condition in event.conditions:
+            if condition.name not in names:
+                from ._names import suggest
+
+                raise ModelError(f"a dose's condition names {condition.name!r}, which is not a "
+                                 f"node or observable. {suggest(condition.name, names)}")
         if event.time < t_start:
             raise ParameterError(f"an event at t = {event.time:g} lies before t_start = "
                                  f"{t_start:g}")

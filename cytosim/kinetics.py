@@ -39,6 +39,8 @@ transfers      node S -> node T        ``rate*amount(S)`` from S to T (amount co
                                        across compartments)
 proliferates   driver D -> cell N      ``k*N*g(D)*M`` into N (``g`` below)
 recruits       driver D -> cell N      ``k*g(D)*M`` into N
+induces_death  signal D -> cell N      ``k*N*g(D)*M`` out of N (default response
+                                       ``saturating``: apoptosis, rescue as modulators)
 kills          killer E -> target T    ``k*E*T/(K+T)*M`` out of T (``saturating=False``:
                                        ``k*E*T*M``)
 consumes       cell R -> cytokine C    ``k*R*C/(K+C)*M`` out of C (receptor uptake)
@@ -393,6 +395,13 @@ def _proliferates(ctx: TermContext) -> list[Flux]:
     return [Flux(ex.mul(ctx.param("rate"), n, _driver(ctx), ctx.modulation), {ctx.target: 1.0})]
 
 
+def _induces_death(ctx: TermContext) -> list[Flux]:
+    # death of N signalled by D (TNF-induced apoptosis): first order in N, response g(D);
+    # survival signals enter as Hill "down" modulators (rescue)
+    n = ex.pos(ctx.conc(ctx.target))
+    return [Flux(ex.mul(ctx.param("rate"), n, _driver(ctx), ctx.modulation), {ctx.target: -1.0})]
+
+
 def _growth(ctx: TermContext) -> list[Flux]:
     rate = ex.mul(ctx.param("growth_rate"), ex.pos(ctx.conc(ctx.target)), ctx.modulation)
     return [Flux(rate, {ctx.target: 1.0})]
@@ -516,6 +525,11 @@ _BUILTIN = (
     RateLaw("proliferates", "edge", "rate * N * g(D) * M", _response_params, _proliferates,
             targets=frozenset({CELL}), options={"response": "linear"},
             description="proliferation of a cell population driven by D"),
+    RateLaw("induces_death", "edge", "rate * N * g(D) * M", _response_params, _induces_death,
+            targets=frozenset({CELL}), options={"response": "saturating"},
+            description="death of a cell population signalled by D (e.g. TNF-induced "
+                        "apoptosis), first order in the cells; rescue by survival signals as "
+                        "Hill 'down' modulators"),
     RateLaw("recruits", "edge", "rate * g(D) * M", _recruits_params, _recruits,
             targets=frozenset({CELL}), options={"response": "linear"},
             description="recruitment (influx) of cells driven by D"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -134,9 +135,10 @@ def simulate(
             y0 = _carry_initial(y0, base, system, network)
     else:
         events = []
+    skipped = _Skipped()
     t, y, status, message, stats, reached, y_reached = _integrate_with_events(
         system, p, y0, t0, t1, times, events, use_numba, method,
-        {"rtol": rtol, "atol": atol, "max_step": max_step})
+        {"rtol": rtol, "atol": atol, "max_step": max_step}, skipped)
     bad_rows = ~np.all(np.isfinite(y), axis=0)
     if bad_rows.any():
         first = int(np.argmax(bad_rows))
@@ -170,6 +172,8 @@ def simulate(
         "cytosim_version": __version__,
         "interventions": repr(list(interventions)),
     }
+    if any(e.conditions for e in events):
+        provenance["skipped_doses"] = list(skipped.doses)
     return TimeCourse(
         t=t, values=values, names=system.state_names + system.observable_names,
         units=system.state_units + system.observable_units, n_states=system.n_states,
@@ -203,10 +207,12 @@ def _carry_initial(y0: NDArray[np.float64], base: OdeSystem, system: OdeSystem,
 def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArray[np.float64],
                            t0: float, t1: float, times: NDArray[np.float64],
                            events: Sequence[Event], use_numba: bool, method: str,
-                           options: dict[str, Any]
+                           options: dict[str, Any], skipped: _Skipped | None = None
                            ) -> tuple[NDArray[np.float64], NDArray[np.float64], int, str,
                                       dict[str, int], float, NDArray[np.float64]]:
-    """Integrate piecewise between event times; events at a boundary apply before its rows."""
+    """Integrate piecewise between event times; events at a boundary apply before its rows.
+    Conditional doses that do not apply are recorded in *skipped*."""
+    skipped = skipped if skipped is not None else _Skipped()
     state = {name: i for i, name in enumerate(system.state_names)}
     param = {name: i for i, name in enumerate(system.param_names)}
     p, y = p.copy(), y0.copy()
@@ -217,7 +223,7 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
     status, message = 0, "The integration reached t_end."
     reached, y_reached = t0, y
     for stop in boundaries:
-        for event in (e for e in events if e.time == start):
+        for event in _due(events, start, system, p, y, skipped):
             if event.parameter:
                 p[param[event.parameter]] = event.value
                 continue
@@ -238,7 +244,7 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
             break
         y, start = y_reached.copy(), stop
     else:
-        at_end = [e for e in events if e.time == t1]
+        at_end = _due(events, t1, system, p, y, skipped)
         if at_end:  # doses at t_end show in the last row, once
             for event in at_end:
                 if event.target:
@@ -249,6 +255,38 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
     t_all = np.concatenate(pieces_t)
     y_all = np.concatenate(pieces_y, axis=1) if pieces_y else np.empty((len(y0), 0))
     return t_all, y_all, status, message, stats, reached, y_reached
+
+
+@dataclass
+class _Skipped:
+    """Conditional doses not given in one run: ``(time, target)`` and their event keys."""
+
+    doses: list[tuple[float, str]] = field(default_factory=list)
+    keys: set[tuple[int, int]] = field(default_factory=set)
+
+
+def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.float64],
+         y: NDArray[np.float64], skipped: _Skipped) -> list[Event]:
+    """The events at *time* that apply: conditional doses are tested on the state before any
+    event at that time; an infusion whose start was skipped has its stop skipped too."""
+    now = [e for e in events if e.time == time]
+    if not any(e.conditions for e in now) and not skipped.keys:
+        return now
+    values = dict(zip(system.state_names, y.tolist(), strict=True))
+    if system.observable_names and any(e.conditions for e in now):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            observed = system.observe(np.array([time]), y[:, None], p)[:, 0]
+        values.update(zip(system.observable_names, observed.tolist(), strict=True))
+    out = []
+    for event in now:
+        if event.conditions and not all(c.holds(values[c.name]) for c in event.conditions):
+            skipped.doses.append((time, event.target))
+            skipped.keys.add(event.key)
+            continue
+        if not event.conditions and event.key in skipped.keys and event.rate_change < 0:
+            continue
+        out.append(event)
+    return out
 
 
 def _integrate(fun: Callable[..., Any], method: str, t0: float, t1: float,

@@ -56,6 +56,8 @@ def every_kind_network() -> cs.Network:
     net.add_edge("M", "consumes", "IL10", rate=0.01, K=3.0)
     net.add_edge("D", "binds", "TNF", kon=0.5, koff=0.1, complex="DT")
     net.add_edge("Dsc", "antagonizes", "TNF", Ki=2.0)
+    net.add_edge("TNF", "induces_death", "T", rate=0.1, K=2.0,
+                 modulators=[cs.Hill("IL10", K=1.0, kind="down")])
     net.add_term("TNF", "k_x * LPS * T / (1 + T)", name="extra", params={"k_x": 0.3})
     net.add_observable("free_TNF_fraction", "TNF / (TNF + DT)")
     net.add_observable("drug_conc", "D / plasma.volume")

@@ -173,3 +173,54 @@ def test_knockout_and_block() -> None:
     with pytest.raises(cs.ParameterError, match=r"`fraction` must be within \[0, 1\]"):
         cs.simulate(net, t_end=1.0, interventions=[cs.interventions.Block("MA.secretes.TNF",
                                                                           2.0)])
+
+
+# ------------------------------------------------------------------ conditional dosing
+def conditional_network() -> cs.Network:
+    net = cs.Network("conditional", time_unit="h")
+    net.add_drug("X", unit="mg", half_life=24.0)
+    net.add_observable("X_ug", "1000 * X", unit="ug")
+    return net
+
+
+def test_conditional_doses_are_tested_before_each_dose() -> None:
+    """Half-life 24 h, 1 mg every 24 h given only while X < 0.6 mg: by hand the level before
+    the doses at 24, 48, 72 and 96 h is 0.5 (give), 0.75 (skip), 0.375 (give), 0.6875 (skip)."""
+    dose = cs.Dose("X", 1.0, ii=24.0, addl=4, only_if="X < 0.6")
+    tc = cs.simulate(conditional_network(), t_end=120.0, interventions=[dose],
+                     t_eval=np.linspace(0.0, 120.0, 121), rtol=1e-10, atol=1e-12)
+    assert tc.provenance["skipped_doses"] == [(48.0, "X"), (96.0, "X")]
+    given = [0.0, 24.0, 72.0]
+    expected = sum(0.5 ** ((120.0 - t) / 24.0) for t in given)
+    assert tc["X"][-1] == pytest.approx(expected, rel=1e-8)
+    # an observable works the same (X_ug = 1000 X); a dose at t_end is tested too
+    dose_obs = cs.Dose("X", 1.0, ii=24.0, addl=5, only_if=cs.Condition("X_ug", "<", 600.0))
+    tc_obs = cs.simulate(conditional_network(), t_end=120.0, interventions=[dose_obs],
+                         rtol=1e-10, atol=1e-12)
+    assert tc_obs.provenance["skipped_doses"] == [(48.0, "X"), (96.0, "X")]
+    # before the dose at t_end = 120 h the level is 0.34375 < 0.6: given, in the last row
+    assert tc_obs["X"][-1] == pytest.approx(expected + 1.0, rel=1e-8)
+
+
+def test_a_skipped_infusion_is_skipped_whole() -> None:
+    net = conditional_network()
+    first = cs.Dose("X", 2.0, time=0.0, duration=2.0)
+    second = cs.Dose("X", 2.0, time=10.0, duration=2.0, only_if="X > 5")
+    tc = cs.simulate(net, t_end=30.0, interventions=[first + second],
+                     rtol=1e-10, atol=1e-12)
+    assert tc.provenance["skipped_doses"] == [(10.0, "X")]
+    alone = cs.simulate(net, t_end=30.0, interventions=[first], rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tc["X"], alone["X"], rtol=1e-9, atol=1e-12)
+    assert tc.provenance["parameters"]["X.infusion_rate"] == 0.0
+
+
+def test_bad_conditions_are_refused() -> None:
+    with pytest.raises(cs.ParameterError, match="cannot read the condition"):
+        cs.Dose("X", 1.0, only_if="X is large")
+    with pytest.raises(cs.ParameterError, match="operator"):
+        cs.Condition("X", "!=", 1.0)
+    with pytest.raises(cs.ParameterError, match="only_if"):
+        cs.Dose("X", 1.0, only_if=3.0)
+    with pytest.raises(cs.ModelError, match="'Y'.*not a node or observable"):
+        cs.simulate(conditional_network(), t_end=10.0,
+                    interventions=[cs.Dose("X", 1.0, only_if="Y > 1")])

@@ -72,6 +72,7 @@ and what was expected.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import math
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -132,6 +133,46 @@ class _Reader:
         if not math.isfinite(item):
             raise self.error(where, f"expected a finite number, got {item!r}")
         return float(item)
+
+
+def _aliases_first(elements: list[tuple[Any, str, bool]]) -> list[tuple[Any, str, bool]]:
+    """*elements* in file order, except that a formula naming a parameter alias comes after
+    the element that defines it (a written file lists processes node by node, so a formula
+    may precede the alias it uses). A cycle or a malformed entry keeps file order, and the
+    element check then reports it."""
+    defines: list[set[str]] = []
+    uses: list[set[str]] = []
+    for entry, _, _ in elements:
+        params = entry.get("params") if isinstance(entry, Mapping) else None
+        defines.append({str(rec["alias"]) for rec in (params or {}).values()
+                        if isinstance(rec, Mapping) and isinstance(rec.get("alias"), str)}
+                       if isinstance(params, Mapping) else set())
+        formula = entry.get("formula") if isinstance(entry, Mapping) else None
+        try:
+            uses.append(set(_parse.parse(formula).symbols()) if isinstance(formula, str)
+                        else set())
+        except ModelError:
+            uses.append(set())
+    defined_by = {alias: i for i, names in enumerate(defines) for alias in names}
+    waiting = [{defined_by[s] for s in uses[i] if defined_by.get(s, i) != i}
+               for i in range(len(elements))]
+    blocks: dict[int, list[int]] = {}
+    for i, needs in enumerate(waiting):
+        for j in needs:
+            blocks.setdefault(j, []).append(i)
+    ready = [i for i, needs in enumerate(waiting) if not needs]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        for k in blocks.get(i, ()):
+            waiting[k].discard(i)
+            if not waiting[k]:
+                heapq.heappush(ready, k)
+    placed = set(order)
+    order += [i for i in range(len(elements)) if i not in placed]  # a cycle: file order
+    return [elements[i] for i in order]
 
 
 def read_model(path: str | Path, *, name: str | None = None) -> Network:
@@ -218,12 +259,13 @@ def parse_model(text: str, file: str = "<model>") -> Network:
         with _at(r, where):
             net.add_node(node, kind, initial=initial, **options)
 
-    for i, entry in enumerate(r.get(data, "processes", "top level", list,
-                                    "an array of [[processes]] tables", default=[])):
-        _element(r, net, entry, f"processes[{i}]", process=True)
-    for i, entry in enumerate(r.get(data, "edges", "top level", list,
-                                    "an array of [[edges]] tables", default=[])):
-        _element(r, net, entry, f"edges[{i}]", process=False)
+    elements = [(entry, f"processes[{i}]", True) for i, entry in enumerate(
+        r.get(data, "processes", "top level", list, "an array of [[processes]] tables",
+              default=[]))]
+    elements += [(entry, f"edges[{i}]", False) for i, entry in enumerate(
+        r.get(data, "edges", "top level", list, "an array of [[edges]] tables", default=[]))]
+    for entry, where, process in _aliases_first(elements):
+        _element(r, net, entry, where, process=process)
 
     for obs, info in r.get(data, "observables", "top level", dict, "tables", default={}).items():
         where = f"[observables.{obs}]"
