@@ -1,4 +1,5 @@
-"""TNF-induced apoptosis (kind ``induces_death``), shown on a variant of the RA model.
+"""TNF-induced apoptosis (kind ``induces_death``), shown on a variant of the RA model
+(``examples/tnf_apoptosis.py``).
 
 The variant adds synovial fibroblasts that renew logistically and die by TNF-signalled
 apoptosis, rescued by a survival signal; the published RA equations are untouched (TNF and
@@ -9,6 +10,9 @@ derivatives (against central differences); the reference model's own states are 
 
 from __future__ import annotations
 
+import runpy
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -16,15 +20,10 @@ import cytosim as cs
 
 from .helpers import finite_difference_jacobian
 
-
-def apoptosis_variant() -> cs.Network:
-    net = cs.load_model("rheumatoid_arthritis").copy()
-    net.add_cell("FLS", initial=1.0, unit="1", description="synovial fibroblasts (relative)")
-    net.add_process("FLS", "logistic", growth_rate=0.05, capacity=2.0)
-    net.add_stimulus("survival", initial=0.5, unit="1", half_life=1e12)
-    net.add_edge("TNF", "induces_death", "FLS", rate=0.2, K=2.0,
-                 modulators=[cs.Hill("survival", K=1.0, n=2.0, kind="down")])
-    return net
+# the variant is the one the example draws (examples/tnf_apoptosis.py)
+apoptosis_variant = runpy.run_path(
+    str(Path(__file__).resolve().parents[1] / "examples" / "tnf_apoptosis.py"))[
+    "apoptosis_variant"]
 
 
 def test_the_death_term_is_the_documented_rate_law() -> None:
