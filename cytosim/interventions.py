@@ -100,6 +100,14 @@ class Condition:
         return f"{self.name} {self.op} {self.value:g}"
 
 
+def _is_activity(unit: str) -> bool:
+    """Whether *unit* is an activity (IU): IU doses then go in as IU, with no conversion."""
+    try:
+        return bool(registry().Quantity(1.0, unit).check("[activity]"))
+    except Exception:  # pint raises several unrelated types for bad units
+        return False
+
+
 def _conditions(value: Any) -> tuple[Condition, ...]:
     if value is None:
         return ()
@@ -237,7 +245,7 @@ class Dose:
             quantity = quantity * ureg.Quantity(self.bsa, "m**2")
         elif quantity.check("[activity] / [mass]"):
             quantity = quantity * ureg.Quantity(self.weight, "kg")
-        if quantity.check("[activity]"):
+        if quantity.check("[activity]") and not _is_activity(self.unit):
             if self.specific_activity is None:
                 raise ParameterError(f"a dose in IU ({amount}) needs the product's "
                                      "`specific_activity` in IU per mg (never a molecular "

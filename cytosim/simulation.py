@@ -43,7 +43,7 @@ def simulate(
     max_step: float = np.inf,
     engine: str = "auto",
     raise_on_failure: bool = True,
-    interventions: Sequence[Any] = (),
+    interventions: Sequence[Any] | None = (),
 ) -> TimeCourse:
     """Integrate *network* from *t_start* to *t_end* and return the trajectories.
 
@@ -125,6 +125,7 @@ def simulate(
     else:
         y0 = system.initial_vector(initial)
     use_numba = engine == "numba" or (engine == "auto" and numba_available())
+    interventions = list(interventions or ())
     if interventions:
         network, timed = prepare(interventions, network)
         events = schedule_events(timed, network, t0, t1)

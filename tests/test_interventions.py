@@ -224,3 +224,12 @@ def test_bad_conditions_are_refused() -> None:
     with pytest.raises(cs.ModelError, match="'Y'.*not a node or observable"):
         cs.simulate(conditional_network(), t_end=10.0,
                     interventions=[cs.Dose("X", 1.0, only_if="Y > 1")])
+
+
+def test_iu_doses_into_an_iu_node_need_no_specific_activity() -> None:
+    # 600,000 IU/kg x 70 kg = 4.2e7 IU, straight into a node counted in IU
+    assert cs.Dose("IL", "600000 IU/kg", unit="IU", weight=70.0).amount_in_unit() == (
+        pytest.approx(4.2e7, rel=1e-12))
+    net = cs.Network()
+    net.add_cytokine("X", initial=1.0, half_life=1.0, use_catalogue=False)
+    assert cs.simulate(net, t_end=1.0, interventions=None).status == 0
