@@ -55,8 +55,11 @@ class Assembly:
     derived: dict[str, tuple[str, Callable[[float], float]]]
 
 
-def assemble(net: Network) -> Assembly:
-    """Resolve every element of *net* into fluxes and sum them into state derivatives."""
+def assemble(net: Network, *, antagonism: bool = True) -> Assembly:
+    """Resolve every element of *net* into fluxes and sum them into state derivatives.
+
+    ``antagonism=False`` leaves out the ``1 + [A]/Ki`` divisors of competitive antagonists
+    (dimensionless by construction; the unit check checks ``Ki`` on its own)."""
     net.validate()
     graph = net._graph
     states = tuple(graph.nodes)
@@ -107,7 +110,7 @@ def assemble(net: Network) -> Assembly:
 
     blocked: dict[str, list[ex.Expr]] = {}
     for u, v, key, data in graph.edges(keys=True, data=True):
-        if data["kind"] == "antagonizes":
+        if data["kind"] == "antagonizes" and antagonism:
             prefix = net.element_prefix(u, v, key)
             factor = molar_factor(graph, u, prefix) if data["options"].get("molar") else 1.0
             blocked.setdefault(v, []).append(ex.div(
@@ -159,7 +162,8 @@ def assemble(net: Network) -> Assembly:
     for element in elements:
         for flux in element.fluxes:
             for i, coeff in flux.changes.items():
-                scale = contribution_scale(graph, states[i], element.compartment, param_index)
+                scale = contribution_scale(graph, states[i], element.compartment, param_index,
+                                           molar=element.molar)
                 terms[i].append(_scaled(coeff, flux.rate, scale))
     derivatives = tuple(ex.add(*t) for t in terms)
     initial = tuple(float(graph.nodes[n]["initial"]) for n in states)
@@ -168,17 +172,20 @@ def assemble(net: Network) -> Assembly:
                     tuple(spec_of[n] for n in params), derived)
 
 
-def contribution_scale(graph: Any, node: str, compartment: str, param_index: dict[str, int]
-                       ) -> ex.Expr:
+def contribution_scale(graph: Any, node: str, compartment: str, param_index: dict[str, int],
+                       *, molar: bool = False) -> ex.Expr:
     """Factor turning a rate (concentration per time in *compartment*) into d(node)/dt.
 
     The amount per time is ``rate * V_reaction``; an amount state takes it whole, a
-    concentration state divides it by its own volume (so 1 within one compartment). Volumes
-    in different declared units (mL and L) are converted to the node's compartment's unit.
+    concentration state divides it by its own volume (so 1 within one compartment). A molar
+    rate law's changes are in the node's concentration unit (per its own volume unit), so the
+    reaction volume is converted to that unit when the two are declared differently (mL and
+    L); other rate laws are per the reaction volume's own number and need no conversion.
     """
     own = graph.nodes[node]["compartment"]
-    reaction = ex.mul(volume_ratio(graph, compartment, node),
-                      ex.Param(param_index[f"{compartment}.volume"]))
+    reaction: ex.Expr = ex.Param(param_index[f"{compartment}.volume"])
+    if molar:
+        reaction = ex.mul(volume_ratio(graph, compartment, node), reaction)
     if graph.nodes[node]["quantity"] == "amount":
         return reaction
     if own == compartment:

@@ -90,12 +90,20 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False,
         raise ModelError(f"{where}: unknown option(s) {sorted(unknown_options)}; "
                          f"valid options are {sorted(law.options)}")
     _check_options(net, data, where, law.kind, full, known)
-    if law.kind == "antagonizes" and data["options"].get("molar", False):
-        molar_factor(graph, u, where)
+    if law.kind == "antagonizes":
+        if not isinstance(data["options"].get("molar", False), bool):
+            raise ModelError(f"{where}: option `molar` must be true or false, got "
+                             f"{data['options'].get('molar')!r}")
+        if data["options"].get("molar", False):
+            molar_factor(graph, u, where)
     if law.kind == "binds" and data["options"].get("molar", False):
         weight = data["options"].get("target_molecular_weight")
+        reaction = graph.nodes[v]["compartment"]
         for node in (u, v, data["options"]["complex"]):
             molar_factor(graph, node, where, weight if node == v else None)
+            _check_reaction_volume(graph, node, reaction, where)
+    elif law.kind == "binds" and data["options"].get("target_molecular_weight") is not None:
+        raise ModelError(f"{where}: option `target_molecular_weight` needs `molar = true`")
     seen: set[str] = set()
     for record in data["modulators"]:
         if record.get("type") not in MODULATOR_TYPES:
@@ -152,11 +160,8 @@ def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
         if not isinstance(options.get("molar", False), bool):
             raise ModelError(f"{where}: option `molar` must be true or false, got "
                              f"{options.get('molar')!r}")
-        weight = options.get("target_molecular_weight")
-        if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
-                                   or not math.isfinite(weight) or weight <= 0):
-            raise ModelError(f"{where}: option `target_molecular_weight` must be a number > 0 "
-                             f"(g/mol), got {weight!r}")
+        _check_weight(options.get("target_molecular_weight"),
+                      f"{where}: option `target_molecular_weight`")
     if kind == "expression":
         formula = options.get("formula")
         if not isinstance(formula, ex.Expr):
@@ -175,6 +180,27 @@ def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
         local = set(options.get("parameters", ()))
         _check_symbols(net, formula, where, extra=local, defer_parameters=not full,
                        known=known)
+
+
+def _check_weight(weight: Any, what: str) -> None:
+    """A molar mass, when given, is a finite number > 0 (g/mol)."""
+    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
+                               or not math.isfinite(weight) or weight <= 0):
+        raise ModelError(f"{what} must be a finite number > 0 (g/mol), got {weight!r}")
+
+
+def _check_reaction_volume(graph: Any, node: str, reaction: str, where: str) -> None:
+    """A molar law moving a node outside the reaction compartment needs both volumes' units
+    (the amount bound is the molar flux times the reaction volume)."""
+    own = graph.nodes[node]["compartment"]
+    if own == reaction:
+        return
+    compartments = graph.graph["compartments"]
+    for name in (own, reaction):
+        if not compartments[name]["volume"].get("unit"):
+            raise ModelError(f"{where}: node {node!r} (compartment {own!r}) reacts in "
+                             f"compartment {reaction!r}; a molar rate law needs compartment "
+                             f"{name!r} to have a volume unit (e.g. 'L')")
 
 
 def _check_symbols(net: Network, tree: ex.Expr, where: str,
@@ -220,11 +246,7 @@ def _check_node(net: Network, name: str) -> None:
             initial) or initial < 0:
         raise ModelError(f"node {name!r}: initial value must be a finite number >= 0, "
                          f"got {initial!r}")
-    weight = data.get("molecular_weight")
-    if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
-                               or not math.isfinite(weight) or weight <= 0):
-        raise ModelError(f"node {name!r}: `molecular_weight` must be a finite number > 0 "
-                         f"(g/mol), got {weight!r}")
+    _check_weight(data.get("molecular_weight"), f"node {name!r}: `molecular_weight`")
 
 
 def _check_compartment(net: Network, name: str) -> None:

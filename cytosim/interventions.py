@@ -129,7 +129,8 @@ class Event:
     """A discontinuity: add *amount* to *target*, change its infusion rate by *rate_change*,
     and/or set parameter *parameter* to *value*. A dose's events carry its *conditions*
     (all must hold at the dose time, else the dose is skipped) and a *key* shared by an
-    infusion's start and stop, so a skipped infusion is skipped whole."""
+    infusion's start and stop, so a skipped infusion is skipped whole (the key is data, not
+    identity, and takes no part in the event's repr or equality)."""
 
     time: float
     target: str = ""
@@ -138,7 +139,7 @@ class Event:
     parameter: str = ""
     value: float = math.nan
     conditions: tuple[Condition, ...] = ()
-    key: tuple[int, int] = (0, 0)
+    key: tuple[str, float, float] = field(default=("", 0.0, 0.0), repr=False, compare=False)
 
 
 def _number(value: Any, what: str, *, positive: bool = False, allow_zero: bool = True) -> float:
@@ -265,10 +266,10 @@ class Dose:
         """The discontinuities this record causes up to *t_end* (later ones are dropped)."""
         amount = self.amount_in_unit() * self.bioavailability
         out = []
-        for i, time in enumerate(self.times()):
+        for time in self.times():
             if time > t_end:
                 break
-            tags: dict[str, Any] = {"conditions": self.only_if, "key": (id(self), i)}
+            tags: dict[str, Any] = {"conditions": self.only_if, "key": (self.target, time, 0.0)}
             if self.rate is None and self.duration is None:
                 out.append(Event(time, self.target, amount=amount, **tags))
                 continue
@@ -276,6 +277,7 @@ class Dose:
             if self.rate is not None:
                 rate = self.rate * self.bioavailability
             length = amount / rate if rate > 0 else 0.0
+            tags["key"] = (self.target, time, rate)
             out.append(Event(time, self.target, rate_change=rate, **tags))
             # the stop follows its start: no condition of its own
             out.append(Event(time + length, self.target, rate_change=-rate, key=tags["key"]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,7 +15,7 @@ from ._jit import numba_available
 from ._units import to_time
 from ._version import __version__
 from .compiler import OdeSystem, compile_network
-from .exceptions import ParameterError, SolverError
+from .exceptions import ModelError, ParameterError, SolverError
 from .interventions import Event, prepare, schedule_events, with_infusion_inputs
 from .network import Network
 from .result import TimeCourse
@@ -263,7 +264,8 @@ class _Skipped:
     """Conditional doses not given in one run: ``(time, target)`` and their event keys."""
 
     doses: list[tuple[float, str]] = field(default_factory=list)
-    keys: set[tuple[int, int]] = field(default_factory=set)
+    # skipped infusion starts not yet matched by their stop (equal keys are interchangeable)
+    keys: Counter[tuple[str, float, float]] = field(default_factory=Counter)
 
 
 def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.float64],
@@ -271,7 +273,7 @@ def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.
     """The events at *time* that apply: conditional doses are tested on the state before any
     event at that time; an infusion whose start was skipped has its stop skipped too."""
     now = [e for e in events if e.time == time]
-    if not any(e.conditions for e in now) and not skipped.keys:
+    if not any(e.conditions for e in now) and not any(skipped.keys.values()):
         return now
     values = dict(zip(system.state_names, y.tolist(), strict=True))
     if system.observable_names and any(e.conditions for e in now):
@@ -280,11 +282,18 @@ def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.
         values.update(zip(system.observable_names, observed.tolist(), strict=True))
     out = []
     for event in now:
+        for condition in event.conditions:
+            if not np.isfinite(values[condition.name]):
+                raise ModelError(f"the condition '{condition}' of the dose into "
+                                 f"{event.target!r} at t = {time:g} reads {condition.name} = "
+                                 f"{values[condition.name]}: it cannot be tested")
         if event.conditions and not all(c.holds(values[c.name]) for c in event.conditions):
             skipped.doses.append((time, event.target))
-            skipped.keys.add(event.key)
+            if event.rate_change > 0:
+                skipped.keys[event.key] += 1
             continue
-        if not event.conditions and event.key in skipped.keys and event.rate_change < 0:
+        if event.rate_change < 0 and skipped.keys[event.key] > 0:
+            skipped.keys[event.key] -= 1
             continue
         out.append(event)
     return out

@@ -133,8 +133,82 @@ def test_a_kon_in_the_wrong_unit_is_refused_by_the_unit_check() -> None:
     bad.add_complex("X", unit="nM", compartment="plasma")
     bad.add_edge("D", "binds", "TNF", kon=0.36, koff=0.036, complex="X", molar=True,
                  units={"kon": "1/h", "koff": "1/h"})
-    with pytest.raises(ModelError, match="kon.*molar binding"):
+    with pytest.raises(ModelError, match="kon.*molar rate law needs"):
         check_units(bad)
+    # the right dimension in another unit would be used 3.6e12 times too large: refused
+    scaled = tnf_network()
+    scaled.add_drug("D", unit="mg", compartment="plasma", quantity="amount",
+                    molecular_weight=149100.0)
+    scaled.add_complex("X", unit="nM", compartment="plasma")
+    scaled.add_edge("D", "binds", "TNF", kon=1e6, koff=0.036, complex="X", molar=True,
+                    units={"kon": "1/M/s", "koff": "1/h"})
+    with pytest.raises(ModelError, match=r"`kon` is used in 1/nM/h.*3.6e-06 1/nM/h\): give the value"):
+        check_units(scaled)
+    antagonist = antagonist_network()
+    antagonist.add_drug("A", unit="mg", compartment="plasma", quantity="amount",
+                        molecular_weight=17300.0)
+    antagonist.add_edge("A", "antagonizes", "IL1B", Ki=150.0, molar=True, units={"Ki": "pM"})
+    with pytest.raises(ModelError, match="`Ki` is used in nM"):
+        check_units(antagonist)
+
+
+def test_a_molar_law_across_compartments_needs_volume_units() -> None:
+    net = cs.Network("across", time_unit="h")
+    net.add_compartment("tissue", volume=0.5)  # no unit
+    net.add_cytokine("TNF", initial=5.0, unit="pg/mL", compartment="tissue")
+    net.add_drug("D", unit="mg", quantity="amount", compartment="tissue",
+                 molecular_weight=149100.0)
+    net.add_compartment("plasma", volume=3.0, unit="L")
+    net.add_complex("X", unit="nM", compartment="plasma")
+    with pytest.raises(ModelError, match="'D' to have a volume unit on its compartment 'tissue'"):
+        net.add_edge("D", "binds", "TNF", kon=1.0, koff=1.0, complex="X", molar=True)
+
+
+def test_volume_units_convert_only_for_molar_laws() -> None:
+    """A transfer between a compartment in L and one in mL conserves the amount (its rate is
+    per the reaction volume's own number); a molar binding in mL equals the same in L."""
+    net = cs.Network("mixed", time_unit="h")
+    net.add_compartment("a", volume=2.0, unit="L")
+    net.add_compartment("b", volume=3.0, unit="mL")
+    net.add_drug("S", initial=1.0, unit="mg", quantity="amount", compartment="a")
+    net.add_drug("T", unit="mg", quantity="amount", compartment="b")
+    net.add_edge("S", "transfers", "T", rate=0.5)
+    system = cs.compile_network(net)
+    rates = system.rhs(0.0, system.default_initial, system.default_params)
+    assert rates.sum() == pytest.approx(0.0, abs=1e-15)
+    assert rates[system.state_names.index("T")] == pytest.approx(0.5)
+
+    def bound(volume: float, unit: str) -> np.ndarray:
+        other = cs.Network("molar", time_unit="h")
+        other.add_compartment("plasma", volume=volume, unit=unit)
+        other.add_cytokine("TNF", initial=50.0, unit="pg/mL", compartment="plasma")
+        other.add_compartment("central", volume=2.5, unit="L")
+        other.add_drug("D", initial=2.0, unit="mg", quantity="amount", compartment="central",
+                       molecular_weight=149100.0)
+        other.add_complex("X", unit="nM", compartment="plasma")
+        other.add_edge("D", "binds", "TNF", kon=0.36, koff=0.036, complex="X", molar=True)
+        s = cs.compile_network(other)
+        return s.rhs(0.0, s.default_initial, s.default_params)
+
+    np.testing.assert_allclose(bound(3000.0, "mL"), bound(3.0, "L"), rtol=1e-12)
+
+
+def test_binding_presets_refuse_a_second_drug_and_amount_targets() -> None:
+    net, _ = infliximab(target="TNF").prepare(tnf_network())
+    with pytest.raises(ModelError, match="already bound by another drug"):
+        adalimumab(target="TNF").prepare(net)
+    amount = cs.Network(time_unit="h")
+    amount.add_compartment("plasma", volume=3.0, unit="L")
+    amount.add_cytokine("TNF", unit="pg", quantity="amount", compartment="plasma")
+    with pytest.raises(ModelError, match="amount state"):
+        infliximab(target="TNF").prepare(amount)
+
+
+def test_an_antagonist_warns_about_responses_it_cannot_reach() -> None:
+    net = antagonist_network()
+    net.add_term("E", "0.1 * IL1B", name="formula_response", changes={"E": 1.0})
+    with pytest.warns(UserWarning, match="formula_response.* read IL1B directly"):
+        anakinra(target="IL1B").prepare(net)
 
 
 @pytest.mark.parametrize(("preset", "kd_pm"), [(infliximab, 44.0), (adalimumab, 127.0),

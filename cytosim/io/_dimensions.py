@@ -49,7 +49,7 @@ def check_units(net: Network, *, where: str = "") -> int:
         Naming the term, its dimension and the dimension it must have.
     """
     ureg = registry()
-    assembly = assemble(net)
+    assembly = assemble(net, antagonism=False)
     graph = net._graph
     units = net.parameters()["unit"]
     param_units = [str(units[name]) for name in assembly.params]
@@ -91,21 +91,31 @@ def check_units(net: Network, *, where: str = "") -> int:
 
 def _check_molar(element: Any, net: Network, units: Any, ureg: Any, time: Any,
                  prefix: str) -> int:
-    """A molar rate law's constants: ``kon`` per nM per time, ``koff`` per time (the node
+    """A molar rate law's constants, whose values are used as ``kon`` per nM per time unit,
+    ``koff`` per time unit and ``Ki`` in nM: a declared unit must be exactly that (the node
     conversions themselves were checked when the element was added)."""
-    expected = {"kon": 1 / ureg.Unit("nM") / time, "koff": 1 / time}
+    if element.kind == "antagonizes":
+        expected = {"Ki": "nM"}
+    else:
+        expected = {"kon": f"1/nM/{net.time_unit}", "koff": f"1/{net.time_unit}"}
     checked = 0
-    for name, dimension in expected.items():
+    for name, target in expected.items():
         unit = str(units.get(f"{element.prefix}.{name}", "") or "")
         if not unit:
             continue
         try:
-            ok = ureg.Quantity(1.0, _unit(unit)).dimensionality == dimension.dimensionality
+            declared = ureg.Quantity(1.0, _unit(unit))
         except _Undeclared:
             continue
-        if not ok:
+        try:
+            factor = float(declared.to(ureg.Unit(target)).magnitude)
+        except Exception:  # pint's DimensionalityError and relatives
             raise ModelError(f"{prefix}units: {element.label}: `{name}` has unit {unit!r} but "
-                             f"a molar binding needs {dimension.units}")
+                             f"a molar rate law needs {target}") from None
+        if abs(factor - 1.0) > 1e-12:
+            raise ModelError(f"{prefix}units: {element.label}: `{name}` is used in {target}, "
+                             f"but its unit is {unit!r} (1 {unit} = {factor:g} {target}): "
+                             f"give the value in {target}")
         checked += 1
     return checked
 

@@ -3,15 +3,30 @@ antibodies) or competition at the cytokine's receptor (anakinra)."""
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
 from .._molar import MOLAR_UNIT, molar_factor
 from .._names import suggest
+from .._network_checks import _label
 from ..exceptions import ModelError, ParameterError
 from ..network import Network
 
 MECHANISMS = ("binds", "antagonist")
+
+
+def _formula_readers(network: Network, node: str) -> list[str]:
+    """Elements that read *node* other than through modulators or drivers (formulas,
+    receptor uptake), which a receptor antagonist does not reach."""
+    out = []
+    for u, v, key, data in network.graph.edges(keys=True, data=True):
+        formula = data["options"].get("formula")
+        reads = (formula is not None and hasattr(formula, "symbols")
+                 and node in formula.symbols())
+        if reads or (data["kind"] == "consumes" and v == node):
+            out.append(_label(network, u, v, key))
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,9 @@ class Binding:
         data = graph.nodes[node]
         if data["kind"] != "cytokine":
             raise ModelError(f"target {node!r} is a {data['kind']}, not a cytokine")
+        if data["quantity"] != "concentration":
+            raise ModelError(f"target {node!r} is an amount state; {drug} acts on cytokine "
+                             "concentrations")
         linked = data.get("catalog_id")
         if linked is not None and linked not in self.targets:
             raise ModelError(f"{drug} acts on {' or '.join(self.targets)}, but node {node!r} "
@@ -98,6 +116,11 @@ class Binding:
         time_unit = network.time_unit
         net = network.copy()
         if self.mechanism == "antagonist":
+            readers = _formula_readers(network, node)
+            if readers:
+                warnings.warn(f"{drug} blocks the receptors of {node} in responses written as "
+                              f"modulators or drivers; {', '.join(readers)} read {node} "
+                              "directly and are not affected", UserWarning, stacklevel=4)
             ki = float(self.ki.to(MOLAR_UNIT).magnitude)
             net.add_edge(drug, "antagonizes", node, Ki=ki, molar=True,
                          units={"Ki": MOLAR_UNIT},
@@ -105,6 +128,10 @@ class Binding:
                                              f"of {node}"})
             return net
         complex_ = f"{drug}_{node}_complex"
+        total = f"{node}_total"
+        if total in graph.graph["observables"]:
+            raise ModelError(f"{node} is already bound by another drug (observable {total!r} "
+                             "exists): two drugs binding one target are not supported")
         net.add_complex(complex_, unit=MOLAR_UNIT, compartment=data["compartment"],
                         description=f"{drug}-{node} complex (1:1)")
         per = f"1/{MOLAR_UNIT}/{time_unit}"
@@ -121,12 +148,11 @@ class Binding:
                         units={"rate": f"1/{time_unit}"},
                         descriptions={"rate": f"complex cleared like free {drug} (CL/V1)"})
         factor = molar_factor(net.graph, node, f"{drug} binding {node}", weight)
-        if f"{node}_total" not in net.graph.graph["observables"]:
-            net.add_observable(f"{node}_total", f"{node} + {complex_} / {factor!r}",
-                               unit=str(data["unit"]),
-                               description=f"free plus {drug}-bound {node}")
+        net.add_observable(total, f"{node} + {complex_} / {factor!r}", unit=str(data["unit"]),
+                           description=f"free plus {drug}-bound {node}")
         net.add_observable(f"{drug}_{node}_occupancy",
                            f"{complex_} / ({complex_} + {factor!r} * {node})", unit="1",
-                           description=f"fraction of {node} bound by {drug}")
+                           description=f"fraction of {node} bound by {drug} (undefined, NaN, "
+                                       f"while both {node} and the complex are 0)")
         return net
 
