@@ -5,8 +5,9 @@ Checks: the file's values equal the transcribed published ones (written out here
 the file); cytosim's compiled graph equals the published equations written out in numpy; the
 baseline count is the steady state; the published docetaxel outcome (nadir depth and time,
 recovery, rebound) and the loss of recovery without feedback; G-CSF rises as neutrophils fall;
-filgrastim (coupled to the model by a stated assumption) shortens the neutropenia; the preset's
-half-life, regimen and sources.
+filgrastim (coupled to the model by a stated assumption) shortens the neutropenia, by about as
+much as reported for prophylaxis ([CRAW]) and by less than reported when started at neutropenia
+([MAHER]); the preset's half-life, regimen and sources.
 
 Sources of the reference numbers (see the model file's header for the status of each):
 - [FRI] Friberg 2002 equations 3-7, identical in radivot/myelo (R/friberg02.R) and DTAT
@@ -20,8 +21,15 @@ Sources of the reference numbers (see the model file's header for the status of 
 - [NOTE] the project's research note ifn_gcsf.md (B), an independent simulation of the same
   model: nadir 0.885e9/L at day 7.64, recovery to baseline day 15.6, rebound 6.34 at day 19.8.
 - [SMPC] filgrastim SmPC 5.2 (verified (2nd)): t1/2 about 3.5 h, V about 150 mL/kg.
-- [MAHER] Maher DW et al. Ann Intern Med 1994 (abstract read): filgrastim 12 ug/kg/day started at
-  febrile neutropenia shortened neutropenia (ANC < 0.5e9/L) from a median 4.0 to 3.0 days.
+- [MAHER] Maher DW et al. Ann Intern Med 1994 (abstract read in two pages: Macquarie University
+  research portal, scilit): filgrastim 12 ug/kg/day started at febrile neutropenia shortened
+  neutropenia (ANC < 0.5e9/L) from a median 4.0 to 3.0 days.
+- [CRAW] Crawford J et al. N Engl J Med 1991;325:164 (PMID 1711156), the placebo-controlled trial
+  behind filgrastim's prophylaxis indication (abstract read in two pages: UT Southwestern research
+  portal, paperexplained.cn): G-CSF from day 4 through day 17 of a 21-day cycle of cyclophosphamide,
+  doxorubicin and etoposide; median duration of grade IV neutropenia (ANC < 0.5e9/L) over all
+  cycles 6 days with placebo, 1 day with G-CSF (a reduction by 5/6). The dose is not in the
+  abstract; the label's 5 ug/kg/day is used here.
 """
 
 from __future__ import annotations
@@ -201,18 +209,38 @@ def test_gcsf_rises_as_neutrophils_fall(treated: cs.TimeCourse) -> None:
 # The coupling is an assumption (no published Friberg-filgrastim link): filgrastim multiplies
 # the proliferation rate by 1 + EG C / (EC50G + C), C its plasma concentration in ng/mL; EC50G =
 # 3.21 ng/mL is the filgrastim potency of the transcribed Krzyzanski 2010 model, EG = 0.25 is
-# chosen so that the label regimen keeps the ANC below the label's 10e9/L stop level. Tested
-# only qualitatively.
+# chosen so that the label regimen keeps the ANC below the label's 10e9/L stop level (EG was not
+# fitted to [CRAW] or [MAHER]). Tested against the sources in direction and rough size only.
+#
+# Published G-CSF effects tried instead, on a copy of the network, exogenous filgrastim adding to
+# the endogenous GCSF state (both in pg/mL), Friberg's equations untouched (numbers: docetaxel
+# 100 mg/m2, time below 1e9/L 2.36 days without filgrastim):
+# - Quartino 2014 [QUA] (proliferation x F^0.444, every transit rate x F^0.234, F = (GCSF + C) /
+#   GCSF, i.e. Quartino's (G/G0)^beta factor with the endogenous part left to Friberg's
+#   feedback): the exponents were fitted to endogenous G-CSF, which varies up to ~10-fold, while
+#   filgrastim raises G-CSF ~500-fold (12 ng/mL against 24 pg/mL). There the proliferation factor
+#   (~16) outgrows the transit factor (~4.3), the precursor pool grows at ~0.5/h and every regimen
+#   diverges (Prol > 1e50 within days; the transcription's swapped exponents instead empty the
+#   marrow: 11 days below 1e9/L).
+# - Krzyzanski 2010 (transcribed in metrumresearchgroup/page-2018-mrgsolve model/gcsf.cpp):
+#   proliferation x H1/H1(endogenous), maturation x H2/H2(endogenous), H = 1 + SM C/(3.21 + C),
+#   SM1 = 34.3, SM2 = 32.3 (SM3, release, is 0). Fitted in healthy volunteers to a 9-compartment
+#   marrow holding ~50 times the blood count; Friberg's marrow holds 4 times. The up to ~20-fold
+#   maturation speed-up empties it: label regimen ANC 14.8 at day 5.5, then a second nadir of 0.49
+#   at day 15 and 4.7 days below 1e9/L; 12 ug/kg at neutropenia 3.8 days (both longer than
+#   without filgrastim).
+# Neither reproduces [MAHER] or [CRAW]; the assumed proliferation-only coupling is kept.
 COUPLING = ("4 / Prol.MTT * Prol * (1 - Prol.Emax * (DTX / (Prol.V1 * Prol.mw)) / (Prol.EC50 + "
             "DTX / (Prol.V1 * Prol.mw))) * (Prol.Circ0 / Circ) ^ Prol.gamma * EG * "
             "(1000 * filgrastim / filgrastim_central.volume) / (EC50G + 1000 * filgrastim / "
             "filgrastim_central.volume)")
 
 
-def with_filgrastim(net: cs.Network, therapy: Therapy) -> tuple[cs.Network, list[Any]]:
+def with_filgrastim(net: cs.Network, therapy: Therapy, gain: float = 0.25) -> tuple[cs.Network,
+                                                                                  list[Any]]:
     coupled, schedules = therapy.prepare(net)
     coupled.add_term("Prol", COUPLING, name="filgrastim_stimulation",
-                     params={"EG": 0.25, "EC50G": 3.21}, units={"EC50G": "ng/mL"})
+                     params={"EG": gain, "EC50G": 3.21}, units={"EC50G": "ng/mL"})
     return coupled, schedules
 
 
@@ -220,27 +248,51 @@ def test_filgrastim_label_regimen_shortens_the_neutropenia(model: cs.Network,
                                                            treated: cs.TimeCourse) -> None:
     coupled, schedules = with_filgrastim(model, filgrastim())  # 5 ug/kg/day SC x 10 from day 1
     tc = run(coupled, [docetaxel(), *schedules])
-    assert days_below(treated, 1.0) > 2.0  # without: grade >= 3 neutropenia for 2.3 days
+    assert days_below(treated, 1.0) > 2.0  # without: grade >= 3 neutropenia for 2.36 days
     assert days_below(tc, 1.0) < days_below(treated, 1.0)
     assert tc["Circ"].min() > treated["Circ"].min()
     assert tc["Circ"].max() < 10.0  # label: stop when ANC > 10,000/mm3
     assert np.all(tc["filgrastim_conc"] > -1e-9)  # mg/L: non-negative to solver tolerance
 
 
+def test_prophylactic_filgrastim_removes_most_of_the_neutropenia_as_reported(
+        model: cs.Network, treated: cs.TimeCourse) -> None:
+    # [CRAW]: G-CSF on days 4-17 of the cycle cut the grade IV neutropenia from 6 to 1 day, a
+    # reduction by 5/6. The typical model patient never falls below 0.5e9/L, so the relative
+    # reduction is compared below 1.0e9/L (grade >= 3). The model removes it entirely (2.36 -> 0
+    # days, nadir 0.89 -> 1.04); the bound is the reported 5/6 within a factor 1.5 (the rough
+    # agreement the comparison of a different chemotherapy and grade can support). The bound is
+    # not automatic: a 1.7-fold weaker coupling (EG = 0.15) still passes (65%), EG = 0.1 fails
+    # (40%).
+    alone = treated
+    # day 1 = chemotherapy, so day 4 starts 72 h later; days 4-17 are 14 daily doses
+    coupled, schedules = with_filgrastim(model, filgrastim(5.0, n_doses=14, start_hours=72.0))
+    tc = run(coupled, [docetaxel(), *schedules])
+    reduction = 1.0 - days_below(tc, 1.0) / days_below(alone, 1.0)
+    assert reduction >= (5.0 / 6.0) / 1.5
+    assert tc["Circ"].min() > alone["Circ"].min()
+    weaker, schedules = with_filgrastim(model, filgrastim(5.0, n_doses=14, start_hours=72.0),
+                                        gain=0.1)
+    assert 1.0 - days_below(run(weaker, [docetaxel(), *schedules]), 1.0) / days_below(
+        alone, 1.0) < (5.0 / 6.0) / 1.5  # the test can fail
+
+
 def test_filgrastim_at_neutropenia_shortens_it_less_than_reported(model: cs.Network,
                                                               treated: cs.TimeCourse) -> None:
     # [MAHER]: 12 ug/kg/day started at neutropenia shortened it by a median 1 day (4 -> 3 days
     # below 0.5e9/L). The typical model patient never falls below 0.5, so the same comparison is
-    # made below 1.0e9/L, starting filgrastim when the count first falls below it.
+    # made below 1.0e9/L, starting filgrastim when the count first falls below it (day 6.5).
     start = float(treated.t[np.argmax(treated["Circ"] < 1.0)])
     coupled, schedules = with_filgrastim(model, filgrastim(12.0, n_doses=5, start_hours=start))
     tc = run(coupled, [docetaxel(), *schedules])
     shortened = days_below(treated, 1.0) - days_below(tc, 1.0)
-    # the direction holds, but the model gives ~0.3 day, short of the reported day: Friberg's
-    # model has no mature marrow reserve, so filgrastim started at the nadir acts only through
-    # proliferation, which reaches the blood after the transit time (pinned: a documented
-    # shortfall of the model plus the assumed coupling, not a reproduction)
-    assert 0.1 < shortened < 1.0
+    # the direction holds, but the model gives 0.28 day, 3.6 times short of the reported day
+    # (pinned: a documented shortfall, not a reproduction). Why: Friberg's model has no mature
+    # marrow reserve for G-CSF to release, so filgrastim started at the nadir acts only through
+    # proliferation, whose cells reach the blood one transit time (MTT = 3.7 days) later, after
+    # the count has recovered (day 8.9) anyway; even EG = 2 (peak ANC 640e9/L) gives 1.0 day.
+    # The sourced alternatives (header of this section) lengthen it instead.
+    assert 0.1 < shortened < 1.0 / 1.5
 
 
 # ----------------------------------------------------------------- the filgrastim preset
