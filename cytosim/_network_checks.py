@@ -262,7 +262,29 @@ def _check_observable(net: Network, name: str) -> None:
     if not isinstance(info["formula"], ex.Expr):
         raise ModelError(f"observable {name!r}: formula must be text or an expression")
     _check_symbols(net, info["formula"], f"observable {name!r}", defer_parameters=True)
-    _observable_order(net)
+    _check_no_cycle_through(net, name)
+
+
+def _check_no_cycle_through(net: Network, name: str) -> None:
+    """The observables *name* depends on must not depend on *name* (a search from it over
+    the dependencies only, so adding many observables stays linear)."""
+    observables = net._graph.graph["observables"]
+    parent: dict[str, str] = {}
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        for symbol in observables[current]["formula"].symbols():
+            if symbol not in observables:
+                continue
+            if symbol == name:
+                path = [current]
+                while path[-1] != name:
+                    path.append(parent[path[-1]])
+                cycle = " -> ".join([name, *reversed(path)])
+                raise ModelError(f"observables refer to each other in a cycle: {cycle}")
+            if symbol not in parent:
+                parent[symbol] = current
+                stack.append(symbol)
 
 
 def _observable_order(net: Network) -> list[str]:

@@ -243,9 +243,11 @@ def compile_network(network: Network) -> OdeSystem:
 def _compile(network: Network) -> OdeSystem:
     assembly = assemble(network)
     entries: list[tuple[int, int, ex.Expr]] = []
+    dependencies: dict[ex.Expr, frozenset[int]] = {}  # shared: the derivatives share subtrees
     for i, f in enumerate(assembly.derivatives):
-        for j in sorted(f.states()):
-            d = ex.diff(f, ex.State(j))
+        ex.state_dependencies(f, dependencies)
+        for j in sorted(dependencies[f]):
+            d = ex.diff(f, ex.State(j), dependencies)
             if not (isinstance(d, ex.Const) and d.value == 0.0):
                 entries.append((i, j, d))
     entries.sort(key=lambda e: (e[1], e[0]))
