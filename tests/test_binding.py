@@ -142,7 +142,8 @@ def test_a_kon_in_the_wrong_unit_is_refused_by_the_unit_check() -> None:
     scaled.add_complex("X", unit="nM", compartment="plasma")
     scaled.add_edge("D", "binds", "TNF", kon=1e6, koff=0.036, complex="X", molar=True,
                     units={"kon": "1/M/s", "koff": "1/h"})
-    with pytest.raises(ModelError, match=r"`kon` is used in 1/nM/h.*3.6e-06 1/nM/h\): give the value"):
+    with pytest.raises(ModelError,
+                       match=r"`kon` is used in 1/nM/h.*3.6e-06 1/nM/h\): give the value"):
         check_units(scaled)
     antagonist = antagonist_network()
     antagonist.add_drug("A", unit="mg", compartment="plasma", quantity="amount",

@@ -78,7 +78,8 @@ def order_conditions(b: np.ndarray, a: np.ndarray, c: np.ndarray) -> list[tuple[
 
 
 def test_tableau_is_consistent_as_data():
-    A, B, C, E, P = kernel.A, kernel.B, kernel.C, kernel.E, kernel.P
+    A, B, C, E, P = (kernel.DOPRI5_A, kernel.DOPRI5_B, kernel.DOPRI5_C, kernel.DOPRI5_E,
+                     kernel.DOPRI5_P)
     # exact rationals rounded once each: sums agree to a few ulps
     assert B.sum() == pytest.approx(1.0, abs=1e-15)
     assert_allclose(A.sum(axis=1), C, rtol=0, atol=4e-15)
@@ -98,12 +99,13 @@ def test_tableau_is_consistent_as_data():
 
 def test_tableau_matches_scipy_rk45():
     """scipy's RK45 is an independent transcription of the same published coefficients."""
-    assert_allclose(kernel.C[:6], RK45.C, rtol=1e-15)
-    assert_allclose(kernel.A[:6, :5], RK45.A, rtol=1e-15)
-    assert_allclose(kernel.B[:6], RK45.B, rtol=1e-15)
-    assert_allclose(kernel.E, -RK45.E, rtol=1e-15)  # scipy stores B_hat - B
-    assert_allclose(kernel.P, RK45.P, rtol=1e-15)
-    assert (kernel.SAFETY, kernel.MIN_FACTOR, kernel.MAX_FACTOR) == (0.9, 0.2, 10.0)
+    assert_allclose(kernel.DOPRI5_C[:6], RK45.C, rtol=1e-15)
+    assert_allclose(kernel.DOPRI5_A[:6, :5], RK45.A, rtol=1e-15)
+    assert_allclose(kernel.DOPRI5_B[:6], RK45.B, rtol=1e-15)
+    assert_allclose(kernel.DOPRI5_E, -RK45.E, rtol=1e-15)  # scipy stores B_hat - B
+    assert_allclose(kernel.DOPRI5_P, RK45.P, rtol=1e-15)
+    assert (kernel.DOPRI5_SAFETY, kernel.DOPRI5_MIN_FACTOR,
+            kernel.DOPRI5_MAX_FACTOR) == (0.9, 0.2, 10.0)
 
 
 def test_status_codes_match_the_kernel():
@@ -368,27 +370,26 @@ def test_system_must_be_compiled():
 
 def test_loader_writes_one_module_of_model_and_kernel(systems, tmp_path, monkeypatch):
     """One module per model in the cache directory: index-only model functions, then the
-    kernel text, every function jitted with the cache on and only the ensemble parallel.
-    (Loading is cheap: numba compiles on the first call.)"""
+    kernel text of every method, every function jitted with the cache on and the GIL
+    released (threads run ranges of members). (Loading is cheap: numba compiles on the
+    first call.)"""
     system = systems["scalar"]
-    names = ("dopri5_ensemble", "dopri5_member", "rhs")
+    names = (_loader.ENTRY, "dopri5_run", "rodas_run", "rhs")
     monkeypatch.setenv("CYTOSIM_CACHE_DIR", str(tmp_path))
-    functions = _loader.load_solver("_dopri5_kernel", system.sources["numba"], names,
-                                    parallel=("dopri5_ensemble",))
-    assert _loader.load_solver("_dopri5_kernel", system.sources["numba"], names,
-                               parallel=("dopri5_ensemble",)) == functions
+    functions = _loader.load_solver(system.sources["numba"], names)
+    assert _loader.load_solver(system.sources["numba"], names) == functions
     (path,) = tmp_path.glob("s_*.py")
     text = path.read_text()
     assert text.index("def rhs(") < text.index(_loader.KERNEL_MARKER)
-    assert "NotImplementedError" not in text  # the kernel file's stand-ins stay behind
-    assert text.count("@njit(cache=True") == text.count("\ndef ")
-    assert text.count("parallel=True") == 1
-    assert "@njit(cache=True, error_model=\"numpy\", fastmath=False, nogil=True, " \
-           "parallel=True)\ndef dopri5_ensemble(" in text
+    assert "NotImplementedError" not in text  # the kernel files' stand-ins stay behind
+    assert text.count('@njit(cache=True, error_model="numpy", fastmath=False, nogil=True)\n'
+                      "def ") == text.count("\ndef ")
+    assert "parallel" not in text and "prange" not in text
+    positions = [text.index(f"def {name}(") for name in ("dopri5_run", "rodas_run",
+                                                          _loader.ENTRY)]
+    assert positions == sorted(positions)
     for user_name in (system.name, *system.param_names):
         assert user_name not in text
     monkeypatch.setenv("CYTOSIM_CACHE_DIR", "off")
-    _loader.load_solver("_dopri5_kernel", system.sources["numba"], names)
+    _loader.load_solver(system.sources["numba"], names)
     assert len(list(tmp_path.glob("s_*.py"))) == 1
-    with pytest.raises(ValueError, match="`kernel` must be one of"):
-        _loader.load_solver("_rk4_kernel", system.sources["numba"], names)

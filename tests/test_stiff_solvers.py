@@ -82,15 +82,16 @@ VERY_STIFF_LINEAR = linear_problem("very_stiff_linear", (-0.05, -1e3, -1e6))
 def standard_form(b: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(alpha, Gamma, weights) of the method from its implementation form (Hairer & Wanner
     II, sec. IV.7: Gamma^-1 = diag(1/gamma) - C, alpha = A Gamma, b = m Gamma)."""
-    gamma = np.linalg.inv(np.diag(np.full(kernel.N_STAGES, 1 / kernel.GAMMA)) - kernel.COUPLING)
-    return kernel.A @ gamma, gamma, b @ gamma
+    diagonal = np.diag(np.full(kernel.RODAS_N_STAGES, 1 / kernel.RODAS_GAMMA))
+    gamma = np.linalg.inv(diagonal - kernel.RODAS_COUPLING)
+    return kernel.RODAS_A @ gamma, gamma, b @ gamma
 
 
 def order_conditions(b: np.ndarray, alpha: np.ndarray, gamma: np.ndarray
                      ) -> list[tuple[float, float]]:
     """(value, required) for the 8 order conditions of Rosenbrock methods up to order 4
     (Hairer & Wanner II, table IV.7.1); beta = alpha + Gamma without its diagonal."""
-    g = kernel.GAMMA
+    g = kernel.RODAS_GAMMA
     beta = alpha + gamma - np.diag(np.diag(gamma))
     a1, b1 = alpha.sum(axis=1), beta.sum(axis=1)
     return [(b.sum(), 1.0), (b @ b1, 1 / 2 - g),
@@ -101,28 +102,29 @@ def order_conditions(b: np.ndarray, alpha: np.ndarray, gamma: np.ndarray
 
 
 def test_coefficients_are_consistent_as_data():
-    A, COUPLING, B, E = kernel.A, kernel.COUPLING, kernel.B, kernel.E
-    s = kernel.N_STAGES
-    assert A.shape == COUPLING.shape == (s, s) and kernel.DENSE.shape == (kernel.N_DENSE, s)
+    A, COUPLING, B, E = kernel.RODAS_A, kernel.RODAS_COUPLING, kernel.RODAS_B, kernel.RODAS_E
+    s = kernel.RODAS_N_STAGES
+    assert A.shape == COUPLING.shape == (s, s)
+    assert kernel.RODAS_DENSE.shape == (kernel.RODAS_N_DENSE, s)
     assert np.all(np.triu(A) == 0) and np.all(np.triu(COUPLING) == 0)  # linearly implicit
     alpha, gamma, _ = standard_form(B)
     # the published 16-17 digit decimals satisfy the relations to a few ulps of ~100
-    assert_allclose(alpha.sum(axis=1), kernel.C, rtol=0, atol=1e-14)  # stage times
-    assert_allclose(gamma.sum(axis=1), kernel.D, rtol=0, atol=1e-14)  # df/dt weights
-    assert_allclose(np.diag(gamma), kernel.GAMMA, rtol=1e-14)
+    assert_allclose(alpha.sum(axis=1), kernel.RODAS_C, rtol=0, atol=1e-14)  # stage times
+    assert_allclose(gamma.sum(axis=1), kernel.RODAS_D, rtol=0, atol=1e-14)  # df/dt weights
+    assert_allclose(np.diag(gamma), kernel.RODAS_GAMMA, rtol=1e-14)
     # stiffly accurate: the last stage's input is the embedded solution, the solution is
     # that plus the last solve, and the error estimate is the last solve alone
     assert_array_equal(B, A[-1] + np.eye(s)[-1])
     assert_array_equal(E, np.eye(s)[-1])
-    assert_array_equal(kernel.C[-3:], 1.0)
-    assert_array_equal(kernel.D[-3:], 0.0)
+    assert_array_equal(kernel.RODAS_C[-3:], 1.0)
+    assert_array_equal(kernel.RODAS_D[-3:], 0.0)
 
 
 @pytest.mark.parametrize("weights", ["solution", "embedded"])
 def test_coefficients_satisfy_the_order_conditions_up_to_order_4(weights):
     """Both the solution (order 5) and the embedded solution (order 4) satisfy the eight
     conditions up to order 4; order 5 is checked by the step's convergence below."""
-    m = kernel.B if weights == "solution" else kernel.B - kernel.E
+    m = kernel.RODAS_B if weights == "solution" else kernel.RODAS_B - kernel.RODAS_E
     alpha, gamma, b = standard_form(m)
     for i, (value, required) in enumerate(order_conditions(b, alpha, gamma)):
         assert value == pytest.approx(required, abs=1e-13), f"condition {i}"
@@ -132,12 +134,12 @@ def test_the_method_is_l_stable():
     """R(z) = 1 + z b (I - z B)^-1 1 with B = alpha + Gamma (Hairer & Wanner II, IV.7): |R| <= 1
     on the imaginary axis (A-stability: the poles 1/gamma lie in the right half-plane) and
     R(z) -> 0 as z -> -inf (stiff accuracy), here like 12.5 / |z|."""
-    alpha, gamma, b = standard_form(kernel.B)
+    alpha, gamma, b = standard_form(kernel.RODAS_B)
     full = alpha + gamma
-    ones = np.ones(kernel.N_STAGES)
+    ones = np.ones(kernel.RODAS_N_STAGES)
 
     def stability(z: complex) -> complex:
-        return complex(1 + z * b @ np.linalg.solve(np.eye(kernel.N_STAGES) - z * full, ones))
+        return complex(1 + z * b @ np.linalg.solve(np.eye(kernel.RODAS_N_STAGES) - z * full, ones))
 
     for omega in np.logspace(-3, 8, 221):
         assert abs(stability(1j * omega)) <= 1 + 1e-12, omega
@@ -151,18 +153,18 @@ def test_the_method_is_l_stable():
 def rodas_step(f, jac, dfdt, t: float, y: np.ndarray, h: float  # type: ignore[no-untyped-def]
                ) -> tuple[np.ndarray, np.ndarray]:
     """One step in numpy from the kernel's coefficients (not its code): (y_new, solves)."""
-    M = np.eye(len(y)) / (kernel.GAMMA * h) - jac(t, y)
-    u = np.zeros((kernel.N_STAGES, len(y)))
-    for s in range(kernel.N_STAGES):
-        stage = y + kernel.A[s, :s] @ u[:s]
-        right = (f(t + kernel.C[s] * h, stage) + kernel.COUPLING[s, :s] @ u[:s] / h
-                 + kernel.D[s] * h * dfdt(t, y))
+    M = np.eye(len(y)) / (kernel.RODAS_GAMMA * h) - jac(t, y)
+    u = np.zeros((kernel.RODAS_N_STAGES, len(y)))
+    for s in range(kernel.RODAS_N_STAGES):
+        stage = y + kernel.RODAS_A[s, :s] @ u[:s]
+        right = (f(t + kernel.RODAS_C[s] * h, stage) + kernel.RODAS_COUPLING[s, :s] @ u[:s] / h
+                 + kernel.RODAS_D[s] * h * dfdt(t, y))
         u[s] = np.linalg.solve(M, right)
-    return y + kernel.B @ u, u
+    return y + kernel.RODAS_B @ u, u
 
 
 def interpolant(y: np.ndarray, y_new: np.ndarray, u: np.ndarray, theta: float) -> np.ndarray:
-    q = kernel.DENSE @ u
+    q = kernel.RODAS_DENSE @ u
     return (1 - theta) * y + theta * (y_new + (1 - theta) * (q[0] + theta * (q[1] + theta * q[2])))
 
 
@@ -336,7 +338,7 @@ def test_time_dependent_model_prothero_robinson(systems):
     of order 1 (the step ends alone set the step size), so `h_max` bounds it."""
     problem = sp.PROTHERO_ROBINSON
     system = systems[problem.model]
-    assert not rodas._is_autonomous(system)
+    assert not _common.is_autonomous(system)
     coarse = np.linspace(0.0, 5.0, 6)
     for rtol in (1e-4, 1e-6, 1e-8):
         result = run(systems, [problem], [5.0], rtol=rtol, atol=1e-3 * rtol)
@@ -351,8 +353,8 @@ def test_time_dependent_model_prothero_robinson(systems):
 
 
 def test_autonomy_is_detected(systems):
-    assert rodas._is_autonomous(systems["planar"]) and rodas._is_autonomous(systems["hires"])
-    assert not rodas._is_autonomous(systems["quadratic3"])  # its forcing term uses t
+    assert _common.is_autonomous(systems["planar"]) and _common.is_autonomous(systems["hires"])
+    assert not _common.is_autonomous(systems["quadratic3"])  # its forcing term uses t
 
 
 # ----------------------------------------------------------------------------- against DOPRI5
@@ -506,7 +508,7 @@ def test_status_codes_and_result_type_are_shared():
     assert rodas.STATUS is dopri5.STATUS and rodas.MESSAGES is dopri5.MESSAGES
     assert rodas.EnsembleResult is dopri5.EnsembleResult is cs.solvers.EnsembleResult
     assert kernel.EPS == _common.EPS == dopri5_kernel.EPS
-    assert "_rodas_kernel" in _loader.KERNELS
+    assert "_rodas_kernel" in _loader.PARTS
 
 
 def test_result_is_read_only_and_inputs_are_validated(systems):

@@ -169,18 +169,20 @@ def test_to_dataframe_is_tidy() -> None:
     ds = cs.sweep(decay_network(), {"X.rate": cs.Values([0.5, 1.0])}, design="grid",
                   t_end=1.0, metrics=["final:X"], method="RK45")
     frame = cs.sweeps.to_dataframe(ds)
-    assert list(frame.columns) == ["X.rate", "final:X", "status", "message", "n_rhs"]
+    assert list(frame.columns) == ["X.rate", "final:X", "status", "message", "n_rhs", "solver",
+                                   "t_switch"]
     assert len(frame) == 2
 
 
 # --------------------------------------------------------------------------- compiled engine
 def test_compiled_sweep_matches_tight_simulations_of_the_reference_model() -> None:
-    """Each point of a dopri5 sweep agrees with an individual tight-tolerance simulate()."""
+    """Each point of a compiled sweep (the default method, "auto") agrees with an individual
+    tight-tolerance simulate()."""
     net = cs.load_model("acute_inflammation")
     ds = cs.sweep(net, {"k_pg": cs.Range(0.3, 0.6), "P": cs.Range(0.2, 2.0)}, n=8, seed=2,
                   t_end=100.0, n_points=201, metrics=["peak:P", "final:D", "final:CA"],
                   rtol=1e-8, atol=1e-10)
-    assert ds.attrs["method"] == "dopri5" and (ds["status"] == "ok").all()
+    assert ds.attrs["method"] == "auto" and (ds["status"] == "ok").all()
     for i in range(8):
         tc = cs.simulate(net, t_end=100.0, n_points=201, method="Radau", rtol=1e-11,
                          atol=1e-13, engine="numpy", params={"k_pg": float(ds["k_pg"][i])},
@@ -195,8 +197,10 @@ def test_compiled_sweep_is_bit_identical_across_chunks_and_backends() -> None:
     net = cs.load_model("acute_inflammation")
     args = {"n": 20, "seed": 9, "t_end": 60.0, "metrics": ["peak:P", "auc:Nstar"],
             "trajectories": [30.0, 60.0]}
-    space = {"k_pg": cs.Range(0.3, 0.6), "mu_n": cs.Range(0.03, 0.08)}
+    # mu_c up to 1000 times the published 0.1: the fast points switch to Rodas5P (method auto)
+    space = {"k_pg": cs.Range(0.3, 0.6), "mu_c": cs.Range(0.1, 100.0, scale="log")}
     reference = cs.sweep(net, space, **args)
+    assert set(reference["solver"].values) == {"dopri5", "rodas5p"}
     for options in ({"chunk_size": 3}, {"backend": "processes", "workers": 2, "chunk_size": 7}):
         xr.testing.assert_identical(reference.drop_attrs(),
                                     cs.sweep(net, space, **options, **args).drop_attrs())
@@ -214,7 +218,7 @@ def test_compiled_sweep_records_failures_per_point() -> None:
     assert np.isnan(float(ds["final:X"][1])) and ds["message"].values[1]
 
 
-@pytest.mark.parametrize("method", ["dopri5", "rodas5p", "LSODA"])
+@pytest.mark.parametrize("method", ["auto", "dopri5", "rodas5p", "LSODA"])
 def test_sweeps_honour_dosing_discontinuities(method: str) -> None:
     """Every point gets the same repeated bolus; the ensemble restarts at each dose."""
     net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
@@ -231,3 +235,27 @@ def test_sweeps_honour_dosing_discontinuities(method: str) -> None:
         assert float(ds["value_at:drug@26"][i]) == pytest.approx(exact(26.0), rel=1e-6)
         assert float(ds["final:drug"][i]) == pytest.approx(exact(96.0), rel=1e-6)
         assert float(ds["peak:drug"][i]) == pytest.approx(exact(74.0), rel=1e-6)
+
+
+def test_sweeps_refuse_conditional_doses() -> None:
+    net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
+    dose = cs.Dose("drug", amount=100.0, ii=24.0, addl=2, only_if="drug < 10")
+    with pytest.raises(cs.ParameterError, match="conditional doses.*drug at t = 0"):
+        cs.sweep(net, {"drug.rate": cs.Values([0.05, 0.1])}, design="grid", t_end=48.0,
+                 metrics=["final:drug"], interventions=[dose], method="LSODA")
+
+
+def test_a_stored_sweep_with_doses_resumes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The store's fingerprint holds the doses as data: a new but equal Dose object (a new
+    run, a new process) matches it, and the second call computes nothing again."""
+    pytest.importorskip("zarr")
+    net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
+
+    def run() -> xr.Dataset:
+        dose = cs.Dose("drug", amount=100.0, time=2.0, ii=24.0, addl=1, duration=1.0)
+        return cs.sweep(net, {"drug.rate": cs.Values([0.05, 0.1])}, design="grid",
+                        t_end=48.0, metrics=["final:drug"], interventions=[dose],
+                        method="LSODA", store=str(tmp_path / "s.zarr"))
+
+    first, again = run(), run()
+    np.testing.assert_array_equal(first["final:drug"].values, again["final:drug"].values)

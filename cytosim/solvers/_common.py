@@ -1,29 +1,33 @@
 """What every ensemble method shares: status codes, the result type, validation, the run.
 
-A method module (:mod:`~cytosim.solvers.dopri5`, :mod:`~cytosim.solvers.rodas`) validates
-its arguments with :func:`validate_ensemble`, loads its compiled entry point and hands it
-to :func:`run_ensemble`, which allocates the outputs, runs the members on numba's threads
-and returns a read-only :class:`EnsembleResult`. Each kernel mirrors the status codes
-below in its own constants (a kernel is compiled on its own, so it cannot import them);
-the tests check that they agree.
+A method module (:mod:`~cytosim.solvers.dopri5`, :mod:`~cytosim.solvers.rodas`,
+:mod:`~cytosim.solvers.auto`) validates its arguments with :func:`validate_ensemble` and
+hands them to :func:`run_ensemble` with the method of every member; it loads the model's
+compiled kernel (one per model, holding every method), allocates the outputs, runs ranges
+of members on threads and returns a read-only :class:`EnsembleResult`. The kernel mirrors
+the status and method codes below in its own constants (it is compiled on its own, so it
+cannot import them); the tests check that they agree.
 """
 
 from __future__ import annotations
 
+import functools
 import math
-from collections.abc import Callable
+import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from .._jit import numba_disabled
 from ..compiler import OdeSystem
 from ..exceptions import ParameterError
-from ._loader import parallel_chunks
+from ._loader import ENTRY, load_solver
 
-__all__ = ["MESSAGES", "STATUS", "EnsembleInputs", "EnsembleResult", "run_ensemble",
-           "validate_ensemble"]
+__all__ = ["MESSAGES", "METHODS", "STATUS", "EnsembleInputs", "EnsembleResult",
+           "run_ensemble", "validate_ensemble"]
 
 # Member status codes (int8), mirrored by the constants of every kernel.
 SUCCESS = 0
@@ -51,9 +55,16 @@ MESSAGES = {
                 "member's parameters and initial values for a division by zero, an "
                 "overflow or a negative base raised to a fractional power.",
 }
+# Per-member methods (int8), mirrored by the kernel's METHOD_* constants.
+METHODS = {"dopri5": 0, "rodas5p": 1, "auto": 2}
+# Metrics the kernel computes, mirrored by its METRIC_* constants.
+METRIC_KINDS = {"peak": 0, "time_of_peak": 1, "trough": 2, "auc": 3, "final": 4,
+                "value_at": 5, "below": 6, "above": 7}
+
 EPS = 2.0 ** -52  # float64 machine epsilon
 MIN_RTOL = 100 * EPS
-MEMBERS_PER_CHUNK = 4  # members handed to a thread at a time (members differ in cost)
+TASKS_PER_THREAD = 16  # ranges of members per thread: members differ in cost
+MAX_MEMBERS_PER_TASK = 64
 
 FloatArray = NDArray[np.float64]
 
@@ -75,6 +86,10 @@ class EnsembleResult:
         Evaluations of the right-hand side.
     t_reached : ndarray, shape (m,)
         Time of the last accepted step (``t1`` on success), in the model's time unit.
+    t_switch : ndarray, shape (m,)
+        Time at which the automatic method (:mod:`~cytosim.solvers.auto`) found the member
+        stiff and went on with Rodas5P; NaN when it did not (always, for the other
+        methods).
 
     All arrays are read-only.
     """
@@ -85,11 +100,17 @@ class EnsembleResult:
     n_rejected: NDArray[np.int64]
     n_rhs: NDArray[np.int64]
     t_reached: FloatArray
+    t_switch: FloatArray
 
     @property
     def success(self) -> NDArray[np.bool_]:
         """``status == 0`` per member."""
         return self.status == SUCCESS
+
+    @property
+    def switched(self) -> NDArray[np.bool_]:
+        """True for the members that the automatic method finished with Rodas5P."""
+        return ~np.isnan(self.t_switch)
 
 
 @dataclass(frozen=True, eq=False)
@@ -135,30 +156,104 @@ def validate_ensemble(system: Any, t0: Any, t1: Any, y0: ArrayLike, p: ArrayLike
                           max_steps=_max_steps(max_steps), h_max=_h_max(h_max))
 
 
-def run_ensemble(entry: Callable[..., Any], inputs: EnsembleInputs, n_states: int,
-                 *method_args: Any) -> EnsembleResult:
-    """Run a kernel's parallel ensemble *entry* point and return its read-only result.
+def run_ensemble(system: OdeSystem, inputs: EnsembleInputs, methods: NDArray[np.int8]
+                 ) -> EnsembleResult:
+    """Integrate every member of *inputs* with its method and return the read-only result.
 
-    The entry point takes ``(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max,
-    *method_args, y, status, n_steps, n_rejected, n_rhs, t_reached)`` and fills the last
-    six arrays, member ``j`` at index ``j``.
+    *methods* holds one of the :data:`METHODS` codes per member. The model's kernel is
+    compiled (or loaded from the disk cache) on first use. Members are run in ranges on
+    ``numba.get_num_threads()`` threads, each range on one thread in compiled code
+    without the GIL; the ranges are disjoint and every member writes only its own rows,
+    so the result does not depend on the threads.
     """
-    m, k = inputs.y0.shape[0], inputs.t_out.shape[0]
-    y = np.empty((m, k, n_states))
+    return run_members(system, inputs, methods)[0]
+
+
+@dataclass(frozen=True, eq=False)
+class MetricSpec:
+    """Metrics for the kernel to compute per member (see ``member_metrics`` in
+    :mod:`cytosim.solvers._ensemble_kernel`): one entry per metric."""
+
+    kinds: NDArray[np.int64]  # METRIC_KINDS codes
+    columns: NDArray[np.int64]  # state index, or n_states + observable index
+    numbers: FloatArray  # crossing levels (NaN for the others)
+    rows: NDArray[np.int64]  # output row of value_at (0 for the others)
+
+
+NO_METRICS = MetricSpec(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                        np.zeros(0, np.int64))
+
+
+def run_members(system: OdeSystem, inputs: EnsembleInputs, methods: NDArray[np.int8], *,
+                keep: bool = True, metrics: MetricSpec = NO_METRICS
+                ) -> tuple[EnsembleResult, FloatArray]:
+    """:func:`run_ensemble` with metrics computed in the kernel, shape ``(m, n_metrics)``.
+
+    Without *keep* no trajectories are stored (``result.y`` has no rows): each member's
+    goes to a scratch array, so memory and time do not go into copies of trajectories
+    that only feed the metrics.
+    """
+    entry = load_solver(system.sources["numba"])[ENTRY]
+    m, k, n = inputs.y0.shape[0], inputs.t_out.shape[0], system.n_states
+    y = np.empty((m, k if keep else 0, n))
+    values = np.empty((m, len(metrics.kinds)))
     status = np.empty(m, dtype=np.int8)
     n_steps = np.empty(m, dtype=np.int64)
     n_rejected = np.empty(m, dtype=np.int64)
     n_rhs = np.empty(m, dtype=np.int64)
     t_reached = np.empty(m)
-    if m:
-        with parallel_chunks(MEMBERS_PER_CHUNK):
-            entry(inputs.t0, inputs.t1, inputs.y0, inputs.p, inputs.t_out, inputs.rtol,
-                  inputs.atol, inputs.max_steps, inputs.h_max, *method_args,
-                  y, status, n_steps, n_rejected, n_rhs, t_reached)
-    for array in (y, status, n_steps, n_rejected, n_rhs, t_reached):
+    t_switch = np.empty(m)
+    methods = np.ascontiguousarray(methods, dtype=np.int8)
+    rodas = bool(np.any(methods != METHODS["dopri5"]))
+    arguments = (methods, inputs.t0, inputs.t1, inputs.y0, inputs.p, inputs.t_out,
+                 inputs.rtol, inputs.atol, inputs.max_steps, inputs.h_max,
+                 is_autonomous(system) if rodas else True, _pattern(system.rows),
+                 _pattern(system.cols), keep, metrics.kinds, metrics.columns, metrics.numbers,
+                 metrics.rows, len(system.observable_names), y, values, status, n_steps,
+                 n_rejected, n_rhs, t_reached, t_switch)
+    threads = 1 if numba_disabled() else _numba_threads()
+    size = max(1, min(MAX_MEMBERS_PER_TASK, -(-m // (threads * TASKS_PER_THREAD))))
+
+    def members(start: int, stop: int) -> None:
+        entry(start, stop, *arguments)
+
+    if threads == 1 or m <= size:
+        members(0, m)
+    else:
+        starts = range(0, m, size)
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            # list() waits for every range and re-raises an error of the kernel
+            list(pool.map(members, starts, [min(start + size, m) for start in starts]))
+    for array in (y, status, n_steps, n_rejected, n_rhs, t_reached, t_switch):
         array.setflags(write=False)
     return EnsembleResult(y=y, status=status, n_steps=n_steps, n_rejected=n_rejected,
-                          n_rhs=n_rhs, t_reached=t_reached)
+                          n_rhs=n_rhs, t_reached=t_reached, t_switch=t_switch), values
+
+
+def is_autonomous(system: OdeSystem) -> bool:
+    """True when no derivative of *system* depends on the time ``t`` explicitly."""
+    return _autonomous(system.sources["numba"])
+
+
+@functools.lru_cache(maxsize=64)
+def _autonomous(source: str) -> bool:
+    """Whether the generated ``rhs`` in *source* never reads ``t`` (the emitter writes the
+    time as the token ``t`` and nothing else so). Cached: a sweep asks once per chunk and
+    walking the expression trees of a large model takes longer than integrating it."""
+    start = source.index("def rhs(t, y, p, out):\n") + len("def rhs(t, y, p, out):\n")
+    end = source.find("\ndef ", start)
+    return re.search(r"\bt\b", source[start:end if end >= 0 else len(source)]) is None
+
+
+def _pattern(indices: NDArray[np.int64]) -> NDArray[np.int64]:
+    # a writable copy: numba compiles read-only arrays as a separate signature
+    return np.array(indices, dtype=np.int64)
+
+
+def _numba_threads() -> int:
+    import numba
+
+    return int(numba.get_num_threads())
 
 
 # -------------------------------------------------------------------- validation

@@ -43,6 +43,7 @@ from ._shared_kernel import (  # noqa: F401 (also compiled in front of this text
     MAX_STEPS_REACHED,
     NON_FINITE,
     STEP_SIZE_TOO_SMALL,
+    STIFF,
     SUCCESS,
     all_finite,
     initial_step,
@@ -53,17 +54,16 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
-prange = range  # stand-in: the loader imports numba's prange
-
 # ---- KERNEL: everything below is compiled with the model's functions ----
 
-# Butcher tableau of RK5(4)7M (Dormand & Prince 1980). C[s] is the time of
-# stage s as a fraction of the step; A[s, r] weights stage r in stage s; B are the
-# 5th-order weights (equal to the last row of A, hence FSAL); E = B - B_hat are the
-# weights of the error estimate, B_hat being the embedded 4th-order weights.
-N_STAGES = 7
-C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
-A = np.array([
+# Butcher tableau of RK5(4)7M (Dormand & Prince 1980), names prefixed DOPRI5_ (the module
+# is compiled with the Rodas5P kernel). C[s] is the time of stage s as a fraction of the
+# step; A[s, r] weights stage r in stage s; B are the 5th-order weights (equal to the last
+# row of A, hence FSAL); E = B - B_hat are the weights of the error estimate, B_hat being
+# the embedded 4th-order weights.
+DOPRI5_N_STAGES = 7
+DOPRI5_C = np.array([0.0, 1 / 5, 3 / 10, 4 / 5, 8 / 9, 1.0, 1.0])
+DOPRI5_A = np.array([
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [1 / 5, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [3 / 40, 9 / 40, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -72,13 +72,13 @@ A = np.array([
     [9017 / 3168, -355 / 33, 46732 / 5247, 49 / 176, -5103 / 18656, 0.0, 0.0],
     [35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0],
 ])
-B = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0])
-E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
+DOPRI5_B = np.array([35 / 384, 0.0, 500 / 1113, 125 / 192, -2187 / 6784, 11 / 84, 0.0])
+DOPRI5_E = np.array([71 / 57600, 0.0, -71 / 16695, 71 / 1920, -17253 / 339200, 22 / 525, -1 / 40])
 
 # Continuous extension of order 4 (Shampine 1986): for 0 <= theta <= 1,
 # y(t + theta*h) = y + h * sum_s K[s] * sum_j P[s, j] * theta**(j + 1).
 # At theta = 1 the rows sum to B, so the interpolant ends on the step's solution.
-P = np.array([
+DOPRI5_P = np.array([
     [1.0, -8048581381 / 2820520608, 8663915743 / 2820520608, -12715105075 / 11282082432],
     [0.0, 0.0, 0.0, 0.0],
     [0.0, 131558114200 / 32700410799, -68118460800 / 10900136933,
@@ -92,10 +92,27 @@ P = np.array([
 
 # Step-size controller (Hairer, Norsett & Wanner 1993, sec. II.4, automatic step size
 # control).
-SAFETY = 0.9
-MIN_FACTOR = 0.2
-MAX_FACTOR = 10.0
-ERROR_EXPONENT = -1.0 / 5.0  # -1 / (order of the error estimate + 1)
+DOPRI5_SAFETY = 0.9
+DOPRI5_MIN_FACTOR = 0.2
+DOPRI5_MAX_FACTOR = 10.0
+DOPRI5_ERROR_EXPONENT = -1.0 / 5.0  # -1 / (order of the error estimate + 1)
+
+# Stiffness detection of Hairer's dopri5.f (Hairer, Norsett & Wanner 1993, sec. II.10):
+# after every accepted step, h * |lambda| is estimated from the last two stages; a member
+# whose steps are found above STIFF_BOUND STIFF_CHECKS times, not interrupted by
+# STIFF_RESET checks in a row below it, is stiff (dopri5.f's counts: 15 and 6).
+# dopri5.f's bound is 3.25, where DOPRI5's stability region meets the negative real axis
+# (-3.3); ours is lower, 2.0, because the step controller holds stability-limited steps
+# below that edge: on the stiff acute-inflammation variant of benchmarks/bench_rodas.py
+# (|lambda| near 120 per hour) h * |lambda| stayed between 1.8 and 3.25 for 480 steps, so
+# 3.25 switched members at t = 9 h after 500 steps where 2.0 switches them at t = 0.5 h
+# after 25 (Rodas5P needs 124 steps for the whole run). Accuracy-limited steps of the
+# non-stiff test problems (logistic growth, decay, harmonic oscillator, Lotka-Volterra, Van
+# der Pol with mu = 1) stay below 2.0 at rtol 1e-3 and 1e-6 (tests/test_sweep_auto.py); a
+# member switched wrongly would only cost more, Rodas5P being accurate on any member.
+STIFF_BOUND = 2.0
+STIFF_CHECKS = 15
+STIFF_RESET = 6
 
 
 
@@ -103,17 +120,17 @@ def dopri5_stages(t, y, h, p, k, y_stage, y_new):
     """One trial step from ``(t, y)`` with ``k[0] = rhs(t, y)``.
 
     Writes stages ``k[1:7]`` and the 5th-order solution *y_new*; ``k[6]`` is
-    ``rhs(t + h, y_new)`` because the last row of ``A`` equals ``B``. Six evaluations.
+    ``rhs(t + h, y_new)`` because the last row of ``DOPRI5_A`` equals ``DOPRI5_B``. Six evaluations.
     """
     n = y.shape[0]
-    for s in range(1, N_STAGES):
-        target = y_new if s == N_STAGES - 1 else y_stage
+    for s in range(1, DOPRI5_N_STAGES):
+        target = y_new if s == DOPRI5_N_STAGES - 1 else y_stage
         for i in range(n):
             acc = 0.0
             for r in range(s):
-                acc += A[s, r] * k[r, i]
+                acc += DOPRI5_A[s, r] * k[r, i]
             target[i] = y[i] + h * acc
-        rhs(t + C[s] * h, target, p, k[s])
+        rhs(t + DOPRI5_C[s] * h, target, p, k[s])
 
 
 def dopri5_error_norm(y, y_new, k, h, rtol, atol):
@@ -122,8 +139,8 @@ def dopri5_error_norm(y, y_new, k, h, rtol, atol):
     total = 0.0
     for i in range(n):
         acc = 0.0
-        for s in range(N_STAGES):
-            acc += E[s] * k[s, i]
+        for s in range(DOPRI5_N_STAGES):
+            acc += DOPRI5_E[s] * k[s, i]
         scale = atol + rtol * max(abs(y[i]), abs(y_new[i]))
         ratio = h * acc / scale
         total += ratio * ratio
@@ -133,18 +150,19 @@ def dopri5_error_norm(y, y_new, k, h, rtol, atol):
 def dopri5_step_factor(err):
     """Factor for the next step size from the error norm of the current trial step."""
     if err == 0.0:
-        return MAX_FACTOR
-    return min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * err ** ERROR_EXPONENT))
+        return DOPRI5_MAX_FACTOR
+    factor = DOPRI5_SAFETY * err ** DOPRI5_ERROR_EXPONENT
+    return min(DOPRI5_MAX_FACTOR, max(DOPRI5_MIN_FACTOR, factor))
 
 
 def dopri5_dense_coefficients(k, q):
-    """``q[j, i] = sum_s k[s, i] * P[s, j]``: the interpolant's coefficients for one step."""
+    """``q[j, i] = sum_s k[s, i] * DOPRI5_P[s, j]``: the interpolant's coefficients for one step."""
     n = k.shape[1]
     for j in range(4):
         for i in range(n):
             acc = 0.0
-            for s in range(N_STAGES):
-                acc += P[s, j] * k[s, i]
+            for s in range(DOPRI5_N_STAGES):
+                acc += DOPRI5_P[s, j] * k[s, i]
             q[j, i] = acc
 
 
@@ -155,46 +173,50 @@ def dopri5_dense_row(y, h, theta, q, y_out, row):
         y_out[row, i] = y[i] + h * theta * poly
 
 
-def dopri5_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, y_out):
-    """Integrate one member from *t0* to *t1*, writing ``y_out[k] = y(t_out[k])``.
+def dopri5_run(t, t1, y, p, t_out, i_out, rtol, atol, max_steps, h_max, detect_stiffness,
+               y_out, counts):
+    """Integrate one member from ``(t, y)`` towards *t1*, filling ``y_out[i_out:]``.
 
-    *t_out* is increasing within ``[t0, t1]``. Rows after a failure are NaN. A trial
-    step whose stages or solution are not finite is rejected like a step with a large
-    error (step size times ``MIN_FACTOR``); if that persists until the step size is
-    meaningless the status is ``NON_FINITE``. Trial steps, accepted or rejected, count
-    against *max_steps*.
+    *y* is overwritten with the state reached. Output rows ``t_out[i] <= t`` must already be
+    filled (``i < i_out``). A trial step whose stages or solution are not finite is rejected
+    like a step with a large error (step size times ``DOPRI5_MIN_FACTOR``); if that
+    persists until the step size is meaningless the status is ``NON_FINITE``. Trial steps,
+    accepted or rejected, count against *max_steps* together with those already in
+    ``counts = [n_steps, n_rejected, n_rhs]``, which is updated in place.
+
+    With *detect_stiffness*, every accepted step estimates ``h * |lambda|`` (see
+    ``STIFF_BOUND``) and the run stops with the internal status ``STIFF`` once the
+    member has been found stiff ``STIFF_CHECKS`` times, at the last accepted step, so a
+    stiff method can go on from there. The checks only read values: they do not change
+    the steps, so a member that is not found stiff gets the same result as without them.
 
     Returns
     -------
-    (status, n_steps, n_rejected, n_rhs, t_reached)
+    (status, t, i_out, h)
+        The time reached, the next output row and the next step size.
     """
-    n = y0.shape[0]
+    n = y.shape[0]
     n_out = t_out.shape[0]
-    k = np.empty((N_STAGES, n))
+    k = np.empty((DOPRI5_N_STAGES, n))
     q = np.empty((4, n))
-    y = y0.copy()
     y_new = np.empty(n)
     y_stage = np.empty(n)
     status = SUCCESS
-    n_steps = 0
-    n_rejected = 0
-    t = t0
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t0:
-        for i in range(n):
-            y_out[i_out, i] = y0[i]
-        i_out += 1
+    n_steps = counts[0]
+    n_rejected = counts[1]
     rhs(t, y, p, k[0])
-    n_rhs = 1
+    n_rhs = counts[2] + 1
     h = 0.0
     if all_finite(y) and all_finite(k[0]):
-        h = initial_step(t0, y, k[0], p, rtol, atol, t1 - t0, h_max, y_stage, y_new,
-                         ERROR_EXPONENT)
+        h = initial_step(t, y, k[0], p, rtol, atol, t1 - t, h_max, y_stage, y_new,
+                         DOPRI5_ERROR_EXPONENT)
         n_rhs += 1
     else:
         status = NON_FINITE
     after_rejection = False
     non_finite = False
+    stiff_checks = 0  # positive stiffness checks, reset by STIFF_RESET negative ones
+    non_stiff_checks = 0
     while status == SUCCESS and t < t1:
         if n_steps + n_rejected >= max_steps:
             status = MAX_STEPS_REACHED
@@ -207,14 +229,14 @@ def dopri5_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, y_out):
             t_new = t1
         h = t_new - t
         dopri5_stages(t, y, h, p, k, y_stage, y_new)
-        n_rhs += N_STAGES - 1
+        n_rhs += DOPRI5_N_STAGES - 1
         err = dopri5_error_norm(y, y_new, k, h, rtol, atol)
         non_finite = not (math.isfinite(err) and all_finite(y_new)
-                          and all_finite(k[N_STAGES - 1]))
+                          and all_finite(k[DOPRI5_N_STAGES - 1]))
         if non_finite:
             n_rejected += 1
             after_rejection = True
-            h *= MIN_FACTOR
+            h *= DOPRI5_MIN_FACTOR
             continue
         if err >= 1.0:
             n_rejected += 1
@@ -235,31 +257,45 @@ def dopri5_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, y_out):
         if after_rejection:  # no growth right after a rejection
             factor = min(1.0, factor)
         after_rejection = False
+        stiff = detect_stiffness and dopri5_stiff_step(h, k, y_stage, y_new)
         t = t_new
         for i in range(n):
             y[i] = y_new[i]
-            k[0, i] = k[N_STAGES - 1, i]
+            k[0, i] = k[DOPRI5_N_STAGES - 1, i]
         n_steps += 1
         h = min(h * factor, h_max)
-    while i_out < n_out:
-        for i in range(n):
-            y_out[i_out, i] = np.nan
-        i_out += 1
-    return status, n_steps, n_rejected, n_rhs, t
+        if detect_stiffness:
+            if stiff:
+                non_stiff_checks = 0
+                stiff_checks += 1
+                if stiff_checks >= STIFF_CHECKS and t < t1:
+                    status = STIFF
+                    break
+            else:
+                non_stiff_checks += 1
+                if non_stiff_checks >= STIFF_RESET:
+                    stiff_checks = 0
+    counts[0] = n_steps
+    counts[1] = n_rejected
+    counts[2] = n_rhs
+    return status, t, i_out, h
 
 
-def dopri5_ensemble(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max,
-                    y_out, status, n_steps, n_rejected, n_rhs, t_reached):
-    """Integrate every member (row of *y0* and *p*) independently, in parallel.
+def dopri5_stiff_step(h, k, y_stage, y_new):
+    """True when ``h * |lambda| > STIFF_BOUND`` for the step just accepted.
 
-    Member ``j`` reads only ``y0[j]`` and ``p[j]`` and writes only index ``j`` of the
-    outputs, so its result does not depend on the ensemble's size, order or threads.
+    The last two stages are evaluated at the same time ``t + h``, at ``y_stage`` and
+    ``y_new``, so ``|k[6] - k[5]| / |y_new - y_stage|`` estimates the largest eigenvalue
+    ``|lambda|`` of the Jacobian in the direction the step explored (Hairer, Norsett &
+    Wanner 1993, sec. II.10; ``dopri5.f``).
     """
-    for j in prange(y0.shape[0]):
-        result = dopri5_member(t0, t1, y0[j], p[j], t_out, rtol, atol, max_steps, h_max,
-                               y_out[j])
-        status[j] = result[0]
-        n_steps[j] = result[1]
-        n_rejected[j] = result[2]
-        n_rhs[j] = result[3]
-        t_reached[j] = result[4]
+    numerator = 0.0
+    denominator = 0.0
+    for i in range(y_new.shape[0]):
+        df = k[DOPRI5_N_STAGES - 1, i] - k[DOPRI5_N_STAGES - 2, i]
+        dy = y_new[i] - y_stage[i]
+        numerator += df * df
+        denominator += dy * dy
+    if not denominator > 0.0:
+        return False
+    return h * math.sqrt(numerator / denominator) > STIFF_BOUND

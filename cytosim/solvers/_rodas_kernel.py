@@ -85,37 +85,36 @@ def jac(t, y, p, out):  # stand-in: the loader puts the model's jac in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
-prange = range  # stand-in: the loader imports numba's prange
-
 # ---- KERNEL: everything below is compiled with the model's functions ----
 
 # Coefficients of Rodas5P (Steinebach 2023) in the implementation form of Hairer & Wanner
-# (1996), sec. IV.7, indices from 0. C[s] is the time of stage s as a fraction of the step;
-# A[s, r] weights the solve u_r in the input of stage s; COUPLING[s, r] / h weights u_r in
-# the right-hand side of stage s (the c_sr of the implementation form); D[s] * h weights
-# df/dt in stage s (gamma_s, the row sums of Gamma); GAMMA is the diagonal of Gamma. B
-# weights the new solution; E = B - B_hat, so the embedded solution (the input of the last
-# stage: stiffly accurate) differs by u_7 alone.
-N_STAGES = 8
-GAMMA = 0.21193756319429014
-C = np.array([0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716,
+# (1996), sec. IV.7, indices from 0, names prefixed RODAS_ (the module is compiled with the
+# DOPRI5 kernel). C[s] is the time of stage s as a fraction of the step; A[s, r] weights the
+# solve u_r in the input of stage s; COUPLING[s, r] / h weights u_r in the right-hand side of
+# stage s (the c_sr of the implementation form); D[s] * h weights df/dt in stage s (gamma_s,
+# the row sums of Gamma); GAMMA is the diagonal of Gamma. B weights the new solution; E = B -
+# B_hat, so the embedded solution (the input of the last stage: stiffly accurate) differs by
+# u_7 alone.
+RODAS_N_STAGES = 8
+RODAS_GAMMA = 0.21193756319429014
+RODAS_C = np.array([0.0, 0.6358126895828704, 0.4095798393397535, 0.9769306725060716,
               0.4288403609558664, 1.0, 1.0, 1.0])
-D = np.array([0.21193756319429014, -0.42387512638858027, -0.3384627126235924,
+RODAS_D = np.array([0.21193756319429014, -0.42387512638858027, -0.3384627126235924,
               1.8046452872882734, 2.325825639765069, 0.0, 0.0, 0.0])
-_A6 = [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
+_RODAS_A6 = [-7.502846399306121, 2.561846144803919, -11.627539656261098, -0.18268767659942256,
        0.030198172008377946]
-A = np.array([
+RODAS_A = np.array([
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [2.849394379747939, 0.45842242204463923, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [-6.954028509809101, 2.489845061869568, -10.358996098473584, 0.0, 0.0, 0.0, 0.0, 0.0],
     [2.8029986275628964, 0.5072464736228206, -0.3988312541770524, -0.04721187230404641, 0.0,
      0.0, 0.0, 0.0],
-    [*_A6, 0.0, 0.0, 0.0],
-    [*_A6, 1.0, 0.0, 0.0],
-    [*_A6, 1.0, 1.0, 0.0],
+    [*_RODAS_A6, 0.0, 0.0, 0.0],
+    [*_RODAS_A6, 1.0, 0.0, 0.0],
+    [*_RODAS_A6, 1.0, 1.0, 0.0],
 ])
-COUPLING = np.array([
+RODAS_COUPLING = np.array([
     [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [-14.155112264123755, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
     [-17.97296035885952, -2.859693295451294, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
@@ -129,11 +128,11 @@ COUPLING = np.array([
     [37.80277123390563, -3.2571969029072276, 112.26918849496327, 66.9347231244047,
      -40.06618937091002, -54.66780262877968, -9.48861652309627, 0.0],
 ])
-B = np.array([*_A6, 1.0, 1.0, 1.0])
-E = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+RODAS_B = np.array([*_RODAS_A6, 1.0, 1.0, 1.0])
+RODAS_E = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
 # Continuous extension of order 4: q_k = sum_s DENSE[k, s] u_s.
-N_DENSE = 3
-DENSE = np.array([
+RODAS_N_DENSE = 3
+RODAS_DENSE = np.array([
     [25.948786856663858, -2.5579724845846235, 10.433815404888879, -2.3679251022685204,
      0.524948541321073, 1.1241088310450404, 0.4272876194431874, -0.17202221070155493],
     [-9.91568850695171, -0.9689944594115154, 3.0438037242978453, -24.495224566215796,
@@ -143,14 +142,14 @@ DENSE = np.array([
 ])
 
 # Step-size controller of rodas.f (Hairer & Wanner 1996, sec. IV.8): the step changes by
-# a factor within [MIN_FACTOR, MAX_FACTOR] ("fac1 = 5, fac2 = 1/6" there).
-SAFETY = 0.9
-MIN_FACTOR = 0.2
-MAX_FACTOR = 6.0
-SINGULAR_FACTOR = 0.5  # step factor after a singular iteration matrix (rodas.f)
-ERROR_EXPONENT = -1.0 / 5.0  # -1 / (order of the error estimate + 1)
-MIN_ERROR_MEMORY = 1e-2  # floor of the previous error in the predictive controller
-LAST_STEP_STRETCH = 1.0001  # a step within this factor of t1 goes to t1 (rodas.f)
+# a factor within [RODAS_MIN_FACTOR, RODAS_MAX_FACTOR] ("fac1 = 5, fac2 = 1/6" there).
+RODAS_SAFETY = 0.9
+RODAS_MIN_FACTOR = 0.2
+RODAS_MAX_FACTOR = 6.0
+RODAS_SINGULAR_FACTOR = 0.5  # step factor after a singular iteration matrix (rodas.f)
+RODAS_ERROR_EXPONENT = -1.0 / 5.0  # -1 / (order of the error estimate + 1)
+RODAS_MIN_ERROR_MEMORY = 1e-2  # floor of the previous error in the predictive controller
+RODAS_LAST_STEP_STRETCH = 1.0001  # a step within this factor of t1 goes to t1 (rodas.f)
 
 
 
@@ -220,7 +219,7 @@ def rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new):
     ``rhs`` (stage 0 uses *f0*).
     """
     n = y.shape[0]
-    for s in range(N_STAGES):
+    for s in range(RODAS_N_STAGES):
         if s == 0:
             for i in range(n):
                 f_stage[i] = f0[i]
@@ -228,19 +227,19 @@ def rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new):
             for i in range(n):
                 acc = 0.0
                 for r in range(s):
-                    acc += A[s, r] * u[r, i]
+                    acc += RODAS_A[s, r] * u[r, i]
                 y_stage[i] = y[i] + acc
-            rhs(t + C[s] * h, y_stage, p, f_stage)
+            rhs(t + RODAS_C[s] * h, y_stage, p, f_stage)
         for i in range(n):
             acc = 0.0
             for r in range(s):
-                acc += COUPLING[s, r] * u[r, i]
-            u[s, i] = f_stage[i] + acc / h + D[s] * h * dfdt[i]
+                acc += RODAS_COUPLING[s, r] * u[r, i]
+            u[s, i] = f_stage[i] + acc / h + RODAS_D[s] * h * dfdt[i]
         rodas_solve(lu, pivot, u[s])
     for i in range(n):
         acc = 0.0
-        for s in range(N_STAGES):
-            acc += B[s] * u[s, i]
+        for s in range(RODAS_N_STAGES):
+            acc += RODAS_B[s] * u[s, i]
         y_new[i] = y[i] + acc
 
 
@@ -250,8 +249,8 @@ def rodas_error_norm(y, y_new, u, rtol, atol):
     total = 0.0
     for i in range(n):
         acc = 0.0
-        for s in range(N_STAGES):
-            acc += E[s] * u[s, i]
+        for s in range(RODAS_N_STAGES):
+            acc += RODAS_E[s] * u[s, i]
         scale = atol + rtol * max(abs(y[i]), abs(y_new[i]))
         ratio = acc / scale
         total += ratio * ratio
@@ -261,26 +260,27 @@ def rodas_error_norm(y, y_new, u, rtol, atol):
 def rodas_step_factor(err):
     """Factor for the next step size from the error norm of the current trial step."""
     if err == 0.0:
-        return MAX_FACTOR
-    return min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * err ** ERROR_EXPONENT))
+        return RODAS_MAX_FACTOR
+    return min(RODAS_MAX_FACTOR, max(RODAS_MIN_FACTOR, RODAS_SAFETY * err ** RODAS_ERROR_EXPONENT))
 
 
 def rodas_predictive_factor(h, err, h_previous, err_previous):
     """Gustafsson's predictive factor from this and the previous accepted step (rodas.f)."""
     if err == 0.0:
-        return MAX_FACTOR
-    factor = (h / h_previous) * SAFETY * (err_previous / (err * err)) ** (-ERROR_EXPONENT)
-    return min(MAX_FACTOR, max(MIN_FACTOR, factor))
+        return RODAS_MAX_FACTOR
+    ratio = err_previous / (err * err)
+    factor = (h / h_previous) * RODAS_SAFETY * ratio ** (-RODAS_ERROR_EXPONENT)
+    return min(RODAS_MAX_FACTOR, max(RODAS_MIN_FACTOR, factor))
 
 
 def rodas_dense_coefficients(u, q):
-    """``q[k, i] = sum_s DENSE[k, s] * u[s, i]``: the interpolant's coefficients."""
+    """``q[k, i] = sum_s RODAS_DENSE[k, s] * u[s, i]``: the interpolant's coefficients."""
     n = u.shape[1]
-    for k in range(N_DENSE):
+    for k in range(RODAS_N_DENSE):
         for i in range(n):
             acc = 0.0
-            for s in range(N_STAGES):
-                acc += DENSE[k, s] * u[s, i]
+            for s in range(RODAS_N_STAGES):
+                acc += RODAS_DENSE[k, s] * u[s, i]
             q[k, i] = acc
 
 
@@ -292,54 +292,52 @@ def rodas_dense_row(y, y_new, theta, q, y_out, row):
         y_out[row, i] = rest * y[i] + theta * (y_new[i] + rest * poly)
 
 
-def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous, rows,
-                 cols, y_out):
-    """Integrate one member from *t0* to *t1*, writing ``y_out[k] = y(t_out[k])``.
+def rodas_run(t, t1, y, p, t_out, i_out, rtol, atol, max_steps, h_max, h, autonomous,
+              rows, cols, y_out, counts):
+    """Integrate one member from ``(t, y)`` towards *t1*, filling ``y_out[i_out:]``.
 
-    *t_out* is increasing within ``[t0, t1]``; *autonomous* says that ``rhs`` does not
-    depend on ``t`` (then ``df/dt`` is neither computed nor used). Rows after a failure are
-    NaN. A right-hand side or Jacobian that is not finite at an accepted state stops the
-    member (``NON_FINITE``: no step size can change it). A trial step whose stages or
-    solution are not finite is rejected (step size times ``MIN_FACTOR``), and so is one
-    whose iteration matrix is singular (times ``SINGULAR_FACTOR``); if that persists until
-    the step size is meaningless the status is ``NON_FINITE`` or ``STEP_SIZE_TOO_SMALL``.
-    Trial steps, accepted or rejected, count against *max_steps*.
+    *y* is overwritten with the state reached. Output rows ``t_out[i] <= t`` must already be
+    filled (``i < i_out``). *h* is the first trial step, or 0 to choose it by the algorithm
+    of Hairer, Norsett & Wanner. *autonomous* says that ``rhs`` does not depend on ``t``
+    (then ``df/dt`` is neither computed nor used). A right-hand side or Jacobian that is
+    not finite at an accepted state stops the member (``NON_FINITE``: no step size can
+    change it). A trial step whose stages or solution are not finite is rejected (step
+    size times ``RODAS_MIN_FACTOR``), and so is one whose iteration matrix is singular
+    (times ``RODAS_SINGULAR_FACTOR``); if that persists until the step size is
+    meaningless the status is ``NON_FINITE`` or ``STEP_SIZE_TOO_SMALL``. Trial steps,
+    accepted or rejected, count against *max_steps* together with those already in
+    ``counts = [n_steps, n_rejected, n_rhs]``, which is updated in place.
 
     Returns
     -------
-    (status, n_steps, n_rejected, n_rhs, t_reached)
+    (status, t, i_out)
+        The time reached and the next output row.
     """
-    n = y0.shape[0]
+    n = y.shape[0]
     n_out = t_out.shape[0]
-    u = np.empty((N_STAGES, n))
-    q = np.empty((N_DENSE, n))
+    u = np.empty((RODAS_N_STAGES, n))
+    q = np.empty((RODAS_N_DENSE, n))
     jac_values = np.empty(rows.shape[0])
     lu = np.empty((n, n))
     pivot = np.empty(n, dtype=np.int64)
-    y = y0.copy()
     f0 = np.empty(n)
     dfdt = np.zeros(n)
     y_new = np.empty(n)
     y_stage = np.empty(n)
     f_stage = np.empty(n)
     status = SUCCESS
-    n_steps = 0
-    n_rejected = 0
-    t = t0
-    i_out = 0
-    while i_out < n_out and t_out[i_out] <= t0:
-        for i in range(n):
-            y_out[i_out, i] = y0[i]
-        i_out += 1
+    n_steps = counts[0]
+    n_rejected = counts[1]
     rhs(t, y, p, f0)
-    n_rhs = 1
-    h = 0.0
-    if all_finite(y) and all_finite(f0):
-        h = initial_step(t0, y, f0, p, rtol, atol, t1 - t0, h_max, y_stage, y_new,
-                         ERROR_EXPONENT)
+    n_rhs = counts[2] + 1
+    if not (all_finite(y) and all_finite(f0)):
+        status = NON_FINITE
+    elif h <= 0.0:
+        h = initial_step(t, y, f0, p, rtol, atol, t1 - t, h_max, y_stage, y_new,
+                         RODAS_ERROR_EXPONENT)
         n_rhs += 1
     else:
-        status = NON_FINITE
+        h = min(h, h_max)
     have_f0 = True  # f0 = rhs(t, y)
     have_jacobian = False  # jac_values = jac(t, y) (and dfdt): kept when a step is rejected
     h_previous = 0.0  # the last accepted step and its error, for the predictive controller
@@ -354,7 +352,7 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
             status = NON_FINITE if non_finite else STEP_SIZE_TOO_SMALL
             break
         t_new = t + h
-        if t + LAST_STEP_STRETCH * h >= t1:
+        if t + RODAS_LAST_STEP_STRETCH * h >= t1:
             t_new = t1
         h = t_new - t
         if not have_jacobian:
@@ -374,20 +372,20 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
                     and all_finite(dfdt)):
                 status = NON_FINITE  # at the current state: no step size can help
                 break
-        if not rodas_factor(jac_values, rows, cols, 1.0 / (GAMMA * h), lu, pivot):
+        if not rodas_factor(jac_values, rows, cols, 1.0 / (RODAS_GAMMA * h), lu, pivot):
             n_rejected += 1
             after_rejection = True
             non_finite = False
-            h *= SINGULAR_FACTOR
+            h *= RODAS_SINGULAR_FACTOR
             continue
         rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new)
-        n_rhs += N_STAGES - 1
+        n_rhs += RODAS_N_STAGES - 1
         err = rodas_error_norm(y, y_new, u, rtol, atol)
         non_finite = not (math.isfinite(err) and all_finite(y_new))
         if non_finite:
             n_rejected += 1
             after_rejection = True
-            h *= MIN_FACTOR
+            h *= RODAS_MIN_FACTOR
             continue
         factor = rodas_step_factor(err)
         if err > 1.0:
@@ -408,7 +406,7 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
         if h_previous > 0.0:
             factor = min(factor, rodas_predictive_factor(h, err, h_previous, err_previous))
         h_previous = h
-        err_previous = max(MIN_ERROR_MEMORY, err)
+        err_previous = max(RODAS_MIN_ERROR_MEMORY, err)
         if after_rejection:  # no growth right after a rejection
             factor = min(1.0, factor)
         after_rejection = False
@@ -419,25 +417,7 @@ def rodas_member(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous,
         have_jacobian = False
         n_steps += 1
         h = min(h * factor, h_max)
-    while i_out < n_out:
-        for i in range(n):
-            y_out[i_out, i] = np.nan
-        i_out += 1
-    return status, n_steps, n_rejected, n_rhs, t
-
-
-def rodas_ensemble(t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max, autonomous, rows,
-                   cols, y_out, status, n_steps, n_rejected, n_rhs, t_reached):
-    """Integrate every member (row of *y0* and *p*) independently, in parallel.
-
-    Member ``j`` reads only ``y0[j]`` and ``p[j]`` and writes only index ``j`` of the
-    outputs, so its result does not depend on the ensemble's size, order or threads.
-    """
-    for j in prange(y0.shape[0]):
-        result = rodas_member(t0, t1, y0[j], p[j], t_out, rtol, atol, max_steps, h_max,
-                              autonomous, rows, cols, y_out[j])
-        status[j] = result[0]
-        n_steps[j] = result[1]
-        n_rejected[j] = result[2]
-        n_rhs[j] = result[3]
-        t_reached[j] = result[4]
+    counts[0] = n_steps
+    counts[1] = n_rejected
+    counts[2] = n_rhs
+    return status, t, i_out

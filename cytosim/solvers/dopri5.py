@@ -1,8 +1,9 @@
 """Explicit Dormand-Prince 5(4) integration of a parameter ensemble, one member at a time.
 
 Every member (a row of initial values and parameters) is integrated independently with
-its own step sizes and error control, in compiled code, on all of numba's threads. Output
-times are filled by dense output, so they never shorten a step, and a failing member
+its own step sizes and error control, in compiled code, on ``numba.get_num_threads()``
+threads. Output times are filled by dense output, so they never shorten a step, and a
+failing member
 records its status without disturbing the others. Member ``j``'s result depends only on
 ``y0[j]`` and ``p[j]``: it is bit-identical whatever the ensemble's size, order or
 thread count.
@@ -11,7 +12,8 @@ The method (tableau, step-size control, first step, continuous extension) is des
 and cited in :mod:`cytosim.solvers._dopri5_kernel`. An explicit method suits non-stiff
 members; a stiff member still succeeds but takes many small, stability-limited steps
 (its ``n_steps`` shows it), and a very stiff one stops at ``max_steps``: integrate those
-with :mod:`cytosim.solvers.rodas`.
+with :mod:`cytosim.solvers.rodas`, or let :mod:`cytosim.solvers.auto` switch the members
+that turn out stiff.
 """
 
 from __future__ import annotations
@@ -20,13 +22,11 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..compiler import OdeSystem
-from ._common import MEMBERS_PER_CHUNK as MEMBERS_PER_CHUNK
 from ._common import MESSAGES as MESSAGES
+from ._common import METHODS, run_ensemble, validate_ensemble
 from ._common import MIN_RTOL as MIN_RTOL
 from ._common import STATUS as STATUS
 from ._common import EnsembleResult as EnsembleResult
-from ._common import run_ensemble, validate_ensemble
-from ._loader import load_solver
 
 __all__ = ["MESSAGES", "STATUS", "EnsembleResult", "integrate_ensemble"]
 
@@ -87,6 +87,5 @@ def integrate_ensemble(system: OdeSystem, t0: float, t1: float, y0: ArrayLike, p
     array([0, 0, 0], dtype=int8)
     """
     inputs = validate_ensemble(system, t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max)
-    functions = load_solver("_dopri5_kernel", system.sources["numba"], ("dopri5_ensemble",),
-                            parallel=("dopri5_ensemble",))
-    return run_ensemble(functions["dopri5_ensemble"], inputs, system.n_states)
+    methods = np.full(inputs.y0.shape[0], METHODS["dopri5"], dtype=np.int8)
+    return run_ensemble(system, inputs, methods)

@@ -2,11 +2,11 @@
 
 The stiff counterpart of :mod:`cytosim.solvers.dopri5`, with the same arguments, result
 type and status codes: every member (a row of initial values and parameters) is integrated
-independently with its own step sizes and error control, in compiled code, on all of
-numba's threads; output times are filled by the method's continuous extension, so they
-never shorten a step; a failing member records its status without disturbing the others;
-and member ``j``'s result depends only on ``y0[j]`` and ``p[j]``, bit for bit, whatever the
-ensemble's size, order or thread count.
+independently with its own step sizes and error control, in compiled code, on
+``numba.get_num_threads()`` threads; output times are filled by the method's continuous
+extension, so they never shorten a step; a failing member records its status without
+disturbing the others; and member ``j``'s result depends only on ``y0[j]`` and ``p[j]``,
+bit for bit, whatever the ensemble's size, order or thread count.
 
 The method (coefficients, linear algebra, step-size control, continuous extension) is
 described and cited in :mod:`cytosim.solvers._rodas_kernel`. It is linearly implicit: each
@@ -20,15 +20,13 @@ members are cheaper with DOPRI5 and stiff ones far cheaper with Rodas5P.
 from __future__ import annotations
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import ArrayLike
 
-from .. import expr as ex
 from ..compiler import OdeSystem
 from ._common import MESSAGES as MESSAGES
+from ._common import METHODS, run_ensemble, validate_ensemble
 from ._common import STATUS as STATUS
 from ._common import EnsembleResult as EnsembleResult
-from ._common import run_ensemble, validate_ensemble
-from ._loader import load_solver
 
 __all__ = ["MESSAGES", "STATUS", "EnsembleResult", "integrate_ensemble"]
 
@@ -92,17 +90,5 @@ def integrate_ensemble(system: OdeSystem, t0: float, t1: float, y0: ArrayLike, p
     (array([0, 0, 0], dtype=int8), True)
     """
     inputs = validate_ensemble(system, t0, t1, y0, p, t_out, rtol, atol, max_steps, h_max)
-    functions = load_solver("_rodas_kernel", system.sources["numba"], ("rodas_ensemble",),
-                            parallel=("rodas_ensemble",))
-    return run_ensemble(functions["rodas_ensemble"], inputs, system.n_states,
-                        _is_autonomous(system), _pattern(system.rows), _pattern(system.cols))
-
-
-def _is_autonomous(system: OdeSystem) -> bool:
-    """True when no derivative of *system* depends on the time ``t`` explicitly."""
-    return not any(isinstance(node, ex.Time) for f in system.derivatives for node in f.walk())
-
-
-def _pattern(indices: NDArray[np.int64]) -> NDArray[np.int64]:
-    # a writable copy: numba compiles read-only arrays as a separate signature
-    return np.array(indices, dtype=np.int64)
+    methods = np.full(inputs.y0.shape[0], METHODS["rodas5p"], dtype=np.int8)
+    return run_ensemble(system, inputs, methods)

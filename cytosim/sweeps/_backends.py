@@ -80,4 +80,5 @@ def _guarded(system: OdeSystem, plan: Plan, start: int, values: np.ndarray) -> C
         return ChunkResult(start, {metric.name: nan.copy() for metric in plan.metrics},
                            np.full(m, ERROR, dtype=object),
                            np.full(m, f"{type(err).__name__}: {err}", dtype=object),
-                           trajectories, np.zeros(m, dtype=np.int64))
+                           trajectories, np.zeros(m, dtype=np.int64),
+                           np.full(m, "", dtype=object), np.full(m, np.nan))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,6 +13,9 @@ from ..compiler import OdeSystem
 from ..interventions import Event
 from ..simulation import METHODS, _integrate_with_events
 from .metrics import Metric, evaluate
+
+if TYPE_CHECKING:
+    from ..solvers._common import MetricSpec
 
 OK = "ok"
 
@@ -49,6 +52,8 @@ class ChunkResult:
     message: NDArray[np.object_]
     trajectories: NDArray[np.float64] | None
     n_rhs: NDArray[np.int64]  # right-hand-side evaluations per point
+    solver: NDArray[np.object_]  # the method that finished each point ("" if not run)
+    t_switch: NDArray[np.float64]  # when method "auto" went over to Rodas5P; NaN if not
 
 
 def member_inputs(system: OdeSystem, plan: Plan, points: NDArray[np.float64]
@@ -99,54 +104,133 @@ def _rule(system: OdeSystem, kind: str, index: int, transform: Any, value: float
 
 def run_chunk(system: OdeSystem, plan: Plan, start: int, points: NDArray[np.float64]
               ) -> ChunkResult:
-    """Integrate every valid point of the chunk and evaluate the metrics."""
+    """Integrate every valid point of the chunk and evaluate the metrics.
+
+    With a compiled method and no event after the start, the kernel computes the standard
+    metrics itself from each member's trajectory while it is in cache, and stores
+    trajectories only when they are kept or a custom metric needs them; otherwise the
+    trajectories are assembled here and the metrics evaluated on them with numpy.
+    """
     p, y0, status, message = member_inputs(system, plan, points)
     m, k = points.shape[0], len(plan.t_out)
-    y = np.full((m, k, system.n_states), np.nan)
     steps = np.zeros(m, dtype=np.int64)
+    solver = np.full(m, "", dtype=object)
+    t_switch = np.full(m, np.nan)
     valid = np.nonzero(status == OK)[0]
-    if valid.size:
-        if plan.method in ENSEMBLE_METHODS:
-            codes, rhs_counts = _ensemble(system, plan, y0[valid], p[valid], y, valid)
-            steps[valid] = rhs_counts
-            from ..solvers._common import MESSAGES, STATUS
+    custom = [metric for metric in plan.metrics if metric.function is not None]
+    keep = plan.trajectory_index is not None or bool(custom)
+    metrics: dict[str, NDArray[np.float64]] = {}
+    y: NDArray[np.float64] | None = None
+    if plan.method in ENSEMBLE_METHODS:
+        from ..solvers._common import MESSAGES, STATUS
 
-            for code in np.unique(codes):
-                if code == 0:
-                    continue
-                rows = valid[codes == code]
-                status[rows] = STATUS[int(code)]
-                message[rows] = MESSAGES[int(code)]
+        if all(event.time <= plan.t0 for event in plan.events):
+            y, metrics, codes, rhs_counts, switch = _ensemble_at_once(
+                system, plan, y0, p, valid, keep)
         else:
-            for j in valid:
-                y[j], steps[j], status[j], message[j] = _scipy_member(system, plan, y0[j], p[j])
-    observed = _observables(system, plan, y, p)
-    values = np.concatenate([y, observed], axis=2)
-    metrics = evaluate(plan.metrics, plan.t_out, values, plan.columns)
-    trajectories = values[:, plan.trajectory_index, :] if plan.trajectory_index is not None \
-        else None
-    return ChunkResult(start, metrics, status, message, trajectories, steps)
+            y = np.full((m, k, system.n_states), np.nan)
+            codes, rhs_counts, switch = _ensemble(system, plan, y0[valid], p[valid], y, valid)
+        steps[valid] = rhs_counts
+        t_switch[valid] = switch
+        solver[valid] = "rodas5p" if plan.method == "rodas5p" else "dopri5"
+        solver[valid[~np.isnan(switch)]] = "rodas5p"
+        for code in np.unique(codes):
+            if code == 0:
+                continue
+            rows = valid[codes == code]
+            status[rows] = STATUS[int(code)]
+            message[rows] = MESSAGES[int(code)]
+    else:
+        y = np.full((m, k, system.n_states), np.nan)
+        solver[valid] = plan.method
+        for j in valid:
+            y[j], steps[j], status[j], message[j] = _scipy_member(system, plan, y0[j], p[j])
+    trajectories = None
+    if y is not None:  # metrics not computed in the kernel, custom metrics, trajectories
+        values = np.concatenate([y, _observables(system, plan, y, p)], axis=2)
+        missing = [metric for metric in plan.metrics if metric.name not in metrics]
+        metrics.update(evaluate(missing, plan.t_out, values, plan.columns))
+        if plan.trajectory_index is not None:
+            trajectories = values[:, plan.trajectory_index, :]
+    metrics = {metric.name: metrics[metric.name] for metric in plan.metrics}
+    return ChunkResult(start, metrics, status, message, trajectories, steps, solver, t_switch)
+
+
+def _ensemble_at_once(system: OdeSystem, plan: Plan, y0: NDArray[np.float64],
+                      p: NDArray[np.float64], valid: NDArray[np.int64], keep: bool
+                      ) -> tuple[NDArray[np.float64] | None, dict[str, NDArray[np.float64]],
+                                 NDArray[np.int8], NDArray[np.int64], NDArray[np.float64]]:
+    """Integrate the valid members over the whole interval in one kernel call.
+
+    Events at the start are applied first. The kernel computes the standard metrics; the
+    trajectories ``(m, k, n_states)`` (NaN for invalid points) are returned only with
+    *keep*, else None. Returns them, the metrics (NaN for invalid points), and each valid
+    member's status code, rhs count and switching time.
+    """
+    from ..solvers._common import METHODS, run_members, validate_ensemble
+
+    m = y0.shape[0]
+    standard = [metric for metric in plan.metrics if metric.function is None]
+    if not valid.size:  # nothing to integrate: do not load the kernel
+        nan = {metric.name: np.full(m, np.nan) for metric in standard}
+        y = np.full((m, len(plan.t_out), system.n_states), np.nan) if keep else None
+        return y, nan, np.zeros(0, np.int8), np.zeros(0, np.int64), np.zeros(0)
+    state = {name: i for i, name in enumerate(system.state_names)}
+    param = {name: i for i, name in enumerate(system.param_names)}
+    y_start, p_start = y0[valid], p[valid]
+    _apply(plan.events, plan.t0, y_start, p_start, state, param)
+    inputs = validate_ensemble(system, plan.t0, plan.t1, y_start, p_start, plan.t_out,
+                               plan.rtol, plan.atol, plan.max_steps, np.inf)
+    methods = np.full(len(valid), METHODS[plan.method], dtype=np.int8)
+    result, computed = run_members(system, inputs, methods, keep=keep,
+                                   metrics=_metric_spec(standard, plan))
+    metrics = {}
+    for i, metric in enumerate(standard):
+        values = np.full(m, np.nan)
+        values[valid] = computed[:, i]
+        metrics[metric.name] = values
+    y = None
+    if keep:
+        y = result.y if len(valid) == m else np.full((m, *result.y.shape[1:]), np.nan)
+        if len(valid) < m:
+            y[valid] = result.y
+    return y, metrics, result.status, result.n_rhs, result.t_switch
+
+
+def _metric_spec(metrics: list[Metric], plan: Plan) -> MetricSpec:
+    """The kernel's description of the standard *metrics* (columns in ``plan.columns``)."""
+    from ..solvers._common import METRIC_KINDS, MetricSpec
+
+    column = {name: i for i, name in enumerate(plan.columns)}
+    rows = [int(np.searchsorted(plan.t_out, metric.number)) if metric.kind == "value_at"
+            else 0 for metric in metrics]
+    return MetricSpec(np.array([METRIC_KINDS[metric.kind] for metric in metrics], np.int64),
+                      np.array([column[metric.target] for metric in metrics], np.int64),
+                      np.array([metric.number for metric in metrics], np.float64),
+                      np.array(rows, np.int64))
 
 
 def _ensemble(system: OdeSystem, plan: Plan, y0: NDArray[np.float64], p: NDArray[np.float64],
               y: NDArray[np.float64], rows_out: NDArray[np.int64]
-              ) -> tuple[NDArray[np.int8], NDArray[np.int64]]:
+              ) -> tuple[NDArray[np.int8], NDArray[np.int64], NDArray[np.float64]]:
     """Integrate members with a compiled ensemble method, piecewise between events.
 
     Every point shares the schedule, so the ensemble restarts at each event time with the
-    jumps applied to all members at once; a member that fails stops there. Writes rows of
-    *y* (indexed by *rows_out*) and returns each member's status code and rhs count.
+    jumps applied to all members at once; a member that fails stops there, and a member
+    that the automatic method switched to Rodas5P goes on with Rodas5P after the event.
+    Writes rows of *y* (indexed by *rows_out*) and returns each member's status code, rhs
+    count and switching time (NaN if it did not switch).
     """
-    from ..solvers import dopri5, rodas
+    from ..solvers._common import METHODS, run_ensemble, validate_ensemble
 
-    integrate = dopri5.integrate_ensemble if plan.method == "dopri5" else (
-        rodas.integrate_ensemble)
     state = {name: i for i, name in enumerate(system.state_names)}
     param = {name: i for i, name in enumerate(system.param_names)}
     m = y0.shape[0]
     y_now, p_now = y0.copy(), p.copy()
+    methods = np.full(m, METHODS[plan.method], dtype=np.int8)
     codes = np.zeros(m, dtype=np.int8)
     n_rhs = np.zeros(m, dtype=np.int64)
+    t_switch = np.full(m, np.nan)
     alive = np.ones(m, dtype=bool)
     boundaries = sorted({e.time for e in plan.events if plan.t0 < e.time < plan.t1} | {plan.t1})
     start = plan.t0
@@ -159,14 +243,18 @@ def _ensemble(system: OdeSystem, plan: Plan, y0: NDArray[np.float64], p: NDArray
         members = np.nonzero(alive)[0]
         if not members.size:
             break
-        result = integrate(system, start, stop, y_now[members], p_now[members], seg_t,
-                           rtol=plan.rtol, atol=plan.atol, max_steps=plan.max_steps)
+        inputs = validate_ensemble(system, start, stop, y_now[members], p_now[members], seg_t,
+                                   plan.rtol, plan.atol, plan.max_steps, np.inf)
+        result = run_ensemble(system, inputs, methods[members])
         k = int(mask.sum())
         block = y[rows_out[members]]
         block[:, mask] = result.y[:, :k]
         y[rows_out[members]] = block
         y_now[members] = result.y[:, -1]
         n_rhs[members] += result.n_rhs
+        switched = members[result.switched]
+        t_switch[switched] = result.t_switch[result.switched]
+        methods[switched] = METHODS["rodas5p"]  # stiff once: Rodas5P after the event too
         failed = result.status != 0
         codes[members[failed]] = result.status[failed]
         alive[members[failed]] = False
@@ -176,7 +264,7 @@ def _ensemble(system: OdeSystem, plan: Plan, y0: NDArray[np.float64], p: NDArray
         _apply(plan.events, plan.t1, y_now, p_now, state, param)
         ok = rows_out[alive]
         y[ok, -1] = y_now[alive]
-    return codes, n_rhs
+    return codes, n_rhs, t_switch
 
 
 def _apply(events: tuple[Event, ...], time: float, y: NDArray[np.float64],
@@ -221,4 +309,4 @@ def _observables(system: OdeSystem, plan: Plan, y: NDArray[np.float64],
 
 
 SCIPY_METHODS = tuple(METHODS)
-ENSEMBLE_METHODS = ("dopri5", "rodas5p")
+ENSEMBLE_METHODS = ("auto", "dopri5", "rodas5p")

@@ -46,7 +46,7 @@ def sweep(
     metrics: Sequence[str | Callable[..., Any]] = (),
     trajectories: bool | Sequence[float] = False,
     params: Mapping[str, float] | None = None,
-    method: str = "dopri5",
+    method: str = "auto",
     rtol: float = 1e-6,
     atol: float = 1e-9,
     max_steps: int = 100_000,
@@ -88,10 +88,14 @@ def sweep(
         Keep full trajectories (True: on the output grid; a sequence: at those times).
     params : mapping, optional
         Fixed parameter values applied to every point.
-    method : {"dopri5", "rodas5p", "BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23"}
-        ``"dopri5"`` (explicit) and ``"rodas5p"`` (stiff, Rosenbrock): cytosim's compiled
-        per-member integrators (each point has its own step size and error control). The
-        others run scipy point by point (slow; a reference).
+    method : {"auto", "dopri5", "rodas5p", "BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23"}
+        cytosim's compiled per-member integrators (each point has its own step size and
+        error control): ``"dopri5"`` (explicit), ``"rodas5p"`` (stiff, Rosenbrock) and
+        ``"auto"``, where every point starts with DOPRI5 and goes on with Rodas5P once
+        DOPRI5 finds it stiff (see :mod:`cytosim.solvers.auto`); the variables ``solver``
+        (the method that finished each point) and ``t_switch`` (when it switched; NaN if it
+        did not) say what happened. The others run scipy point by point (slow; a
+        reference).
     rtol, atol : float
         Tolerances, per member.
     max_steps : int
@@ -129,7 +133,9 @@ def sweep(
     xarray.Dataset
         Dimension ``point``; each swept name as a coordinate; one variable per metric;
         ``status`` (``"ok"``, ``"invalid_parameter"``, ``"max_steps"``...) and ``message``
-        per point; ``n_rhs`` (right-hand-side evaluations); trajectories (``point``,
+        per point; ``n_rhs`` (right-hand-side evaluations), ``solver`` (the method that
+        finished the point, ``""`` for a point not integrated) and ``t_switch`` (see
+        *method*) per point; trajectories (``point``,
         ``time``, ``variable``) when asked; provenance in ``attrs`` (with *store*, also
         ``store``, its path). Results do not depend on backend, workers, chunk size or on
         whether and how often a stored sweep was interrupted.
@@ -161,6 +167,13 @@ def sweep(
         t1 = to_time(t_end, system.time_unit, "t_end")
         network, timed = prepare(interventions, network)
         events = tuple(schedule_events(timed, network, t0, t1))
+        conditional = sorted({f"{e.target} at t = {e.time:g}" for e in events if e.conditions})
+        if conditional:
+            raise ParameterError("sweeps do not take conditional doses (`only_if`) yet: each "
+                                 "point would need its own decision; found "
+                                 + ", ".join(conditional[:3])
+                                 + (" ..." if len(conditional) > 3 else "")
+                                 + ". Use cs.simulate for conditional regimens.")
         network = with_infusion_inputs(network, [e.target for e in events if e.rate_change])
     system = compile_network(network)
     plan, points = _plan(network, system, space, n=n, design=design, seed=seed, t_end=t_end,
@@ -347,6 +360,8 @@ def _dataset(plan: Plan, points: pd.DataFrame, results: Sequence[ChunkResult],
     data["status"] = ("point", cat(lambda r: r.status).astype(str))
     data["message"] = ("point", cat(lambda r: r.message).astype(str))
     data["n_rhs"] = ("point", cat(lambda r: r.n_rhs))
+    data["solver"] = ("point", cat(lambda r: r.solver).astype(str))
+    data["t_switch"] = ("point", cat(lambda r: r.t_switch))
     if plan.trajectory_index is not None:
         data["trajectory"] = (("point", "time", "variable"),
                               cat(lambda r: r.trajectories))

@@ -9,6 +9,8 @@ Layout of ``sweep.zarr`` (Zarr format 2, which zarr 2 and zarr 3 both read and w
     <metric>        (point,) float64                    one Zarr chunk per sweep chunk
     status, message (point,) variable-length UTF-8      one Zarr chunk per sweep chunk
     n_rhs           (point,) int64                      one Zarr chunk per sweep chunk
+    solver          (point,) variable-length UTF-8      one Zarr chunk per sweep chunk
+    t_switch        (point,) float64                    one Zarr chunk per sweep chunk
     trajectory      (point, time, variable) float64     one Zarr chunk per sweep chunk
     _chunk_done     (chunk,) uint8, one object per sweep chunk: 1 once the chunk is complete
 
@@ -56,7 +58,7 @@ from ..exceptions import MissingDependencyError, StorageError
 from ._engine import ChunkResult, Plan
 from .spaces import Range, Relative, Values
 
-FORMAT = 1  # version of the layout above; part of the fingerprint
+FORMAT = 2  # version of the layout above; part of the fingerprint
 HEADER = "cytosim_sweep"
 DONE = "_chunk_done"
 
@@ -180,6 +182,8 @@ class SweepStore:
         g["status"][start:stop] = np.asarray(result.status, dtype=str)
         g["message"][start:stop] = np.asarray(result.message, dtype=str)
         g["n_rhs"][start:stop] = result.n_rhs
+        g["solver"][start:stop] = np.asarray(result.solver, dtype=str)
+        g["t_switch"][start:stop] = result.t_switch
         if self.layout["trajectory"]:
             g["trajectory"][start:stop] = result.trajectories
         if complete:  # last: a chunk with a marker has all its data
@@ -197,6 +201,8 @@ class SweepStore:
         data["status"] = ("point", _text(g["status"][:]))
         data["message"] = ("point", _text(g["message"][:]))
         data["n_rhs"] = ("point", np.asarray(g["n_rhs"][:]))
+        data["solver"] = ("point", _text(g["solver"][:]))
+        data["t_switch"] = ("point", np.asarray(g["t_switch"][:]))
         if self.layout["trajectory"]:
             lazy = indexing.LazilyIndexedArray(_ZarrArray(g["trajectory"]))
             data["trajectory"] = xr.Variable(("point", "time", "variable"), lazy)
@@ -304,6 +310,8 @@ def _create(zarr: Any, path: Path, fingerprint: dict[str, Any], layout: Layout) 
     array("status", ("point",), (n,), str, "", (size,), coordinates)
     array("message", ("point",), (n,), str, "", (size,), coordinates)
     array("n_rhs", ("point",), (n,), "i8", None, (size,), coordinates)
+    array("solver", ("point",), (n,), str, "", (size,), coordinates)
+    array("t_switch", ("point",), (n,), "f8", np.nan, (size,), coordinates)
     if layout.times is not None:
         k, v = len(layout.times), len(layout.variables)
         array("time", ("time",), (k,), "f8", np.nan)[:] = layout.times
