@@ -212,7 +212,8 @@ class Cohort:
     ----------
     patients : pandas.DataFrame
         One row per patient (index ``patient``): covariates, ``eta_<parameter>``, each
-        varied parameter's value, every metric, ``status`` and ``message``.
+        varied parameter's value, every metric, ``status``, ``message`` and ``solver`` (the
+        method that finished it).
     trajectories : xarray.DataArray
         ``(patient, time, variable)``: every state and observable on the output grid (NaN
         for a failed patient), with ``units`` in ``attrs``.
@@ -459,6 +460,7 @@ def virtual_cohort(network: Network, interventions: Sequence[Any] = (), *, n: in
     metric_values: dict[str, NDArray[np.float64]] = {}
     status = np.full(n, "", dtype=object)
     message = np.full(n, "", dtype=object)
+    solver = np.full(n, "", dtype=object)
     trajectory: NDArray[np.float64] | None = None
     attrs: dict[str, Any] = {}
     for w in groups:
@@ -476,16 +478,19 @@ def virtual_cohort(network: Network, interventions: Sequence[Any] = (), *, n: in
             attrs = dict(ds.attrs)
         trajectory[rows] = ds["trajectory"].values
         for name in ds.data_vars:
-            if name in ("trajectory", "status", "message", "n_rhs"):
-                continue
+            if name in ("trajectory", "status", "message", "n_rhs", "solver", "t_switch"):
+                continue  # per-point bookkeeping, not metrics
             metric_values.setdefault(str(name), np.full(n, np.nan))[rows] = ds[name].values
         status[rows] = ds["status"].values
         message[rows] = ds["message"].values
+        if "solver" in ds:
+            solver[rows] = ds["solver"].values
     assert trajectory is not None and time is not None and variables is not None
     for name, values in metric_values.items():
         table[name] = values
     table["status"] = status.astype(str)
     table["message"] = message.astype(str)
+    table["solver"] = solver.astype(str)
     system = compile_network(prepared)
     units = dict(zip(system.state_names + system.observable_names,
                      system.state_units + system.observable_units, strict=True))

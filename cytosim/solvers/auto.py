@@ -2,17 +2,19 @@
 
 Every member (a row of initial values and parameters) starts with the explicit DOPRI5 of
 :mod:`cytosim.solvers.dopri5`, which watches its own steps with the stiffness detection of
-Hairer's ``dopri5.f``: after every accepted step it estimates ``h * |lambda|``, the step
-size times the largest eigenvalue of the Jacobian that the step explored, from its last two
-stages; DOPRI5's stability region ends near ``h * |lambda| = 3.3``, so a member whose steps
-stay above 3.25 (15 times, without 6 steps in a row below) is held back by stability, not
-accuracy: it is stiff. That member goes on from its last accepted step with the Rosenbrock
-method Rodas5P of :mod:`cytosim.solvers.rodas` until the end; the others finish with
+Hairer's ``dopri5.f``: after every accepted step it estimates ``h * |lambda|``, the step size
+times the largest eigenvalue of the Jacobian that the step explored, from its last two stages;
+DOPRI5's stability region ends near ``h * |lambda| = 3.3``, so a member whose steps stay above
+``STIFF_BOUND`` (15 times, without 6 steps in a row below) is held back by stability, not
+accuracy: it is stiff. ``dopri5.f`` uses 3.25; cytosim uses 2.0 (the step controller can hold a
+stiff member between 1.8 and 3.25 for hundreds of steps; the reasons and checks are in
+:mod:`cytosim.solvers._dopri5_kernel`). That member goes on from its last accepted step with the
+Rosenbrock method Rodas5P of :mod:`cytosim.solvers.rodas` until the end; the others finish with
 DOPRI5, their results bit for bit those of :func:`cytosim.solvers.dopri5.integrate_ensemble`
-(the checks only read values). Each member decides alone (no check looks at other members),
-so the result of member ``j`` depends only on ``y0[j]`` and ``p[j]``, whatever the
-ensemble's size, order or threads. ``result.t_switch`` says which members switched, and
-when. The kernel is described and cited in :mod:`cytosim.solvers._ensemble_kernel`.
+(the checks only read values). Each member decides alone (no check looks at other members), so
+the result of member ``j`` depends only on ``y0[j]`` and ``p[j]``, whatever the ensemble's size,
+order or threads. ``result.t_switch`` says which members switched, and when. The kernel is
+described and cited in :mod:`cytosim.solvers._ensemble_kernel`.
 """
 
 from __future__ import annotations
