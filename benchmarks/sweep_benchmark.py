@@ -278,6 +278,9 @@ def single() -> None:
         "cytosim simulate(method='LSODA')": best_time(
             lambda: cs.simulate(net, t_end=160.0, n_points=801, rtol=RTOL, atol=ATOL,
                                 method="LSODA"), 5),
+        "cytosim simulate(method='auto') (compiled)": best_time(
+            lambda: cs.simulate(net, t_end=160.0, n_points=801, rtol=RTOL, atol=ATOL,
+                                method="auto"), 20),
     }
     for label, module in (("auto", cs.solvers.auto), ("dopri5", dopri5)):
         costs[f"cytosim compiled {label}, one member"] = best_time(

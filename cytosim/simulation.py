@@ -25,6 +25,7 @@ __all__ = ["simulate"]
 METHODS: dict[str, type[OdeSolver]] = {"BDF": BDF, "Radau": Radau, "LSODA": LSODA,
                                         "RK45": RK45, "DOP853": DOP853, "RK23": RK23}
 STIFF_METHODS = ("BDF", "Radau", "LSODA")
+COMPILED_METHODS = ("auto", "dopri5", "rodas5p")  # cytosim's own per-point solvers (numba)
 ENGINES = ("auto", "numpy", "numba")
 SPARSE_FROM = 32  # states; below this a dense LU is faster than a sparse one
 
@@ -62,9 +63,11 @@ def simulate(
         Parameter values by stable name, paper alias or derived name (``TNF.half_life``).
     initial : mapping or TimeCourse, optional
         Initial values by node name, or a TimeCourse to continue from its last state.
-    method : {"BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23"}
-        scipy ``solve_ivp`` method; the stiff ones get the analytic Jacobian (sparse from
-        32 states on, dense below).
+    method : {"BDF", "Radau", "LSODA", "RK45", "DOP853", "RK23", "auto", "dopri5", "rodas5p"}
+        scipy ``solve_ivp`` method (the stiff ones get the analytic Jacobian, sparse from 32
+        states on, dense below), or one of cytosim's compiled solvers (the sweeps' kernels
+        for one point: ``"auto"`` switches from DOPRI5 to Rodas5P when stiff; numba compiles
+        the model's kernel once, cached on disk; fastest for repeated small simulations).
     rtol, atol : float
         Relative and absolute tolerances.
     max_step : float
@@ -113,8 +116,9 @@ def simulate(
     if not t1 > t0:
         raise ParameterError(f"`t_end` ({t1:g}) must be greater than `t_start` ({t0:g})")
     times = _output_times(t_eval, n_points, t0, t1)
-    if method not in METHODS:
-        raise ParameterError(f"`method` must be one of {tuple(METHODS)}, got {method!r}")
+    if method not in METHODS and method not in COMPILED_METHODS:
+        raise ParameterError(f"`method` must be one of {(*METHODS, *COMPILED_METHODS)}, got "
+                             f"{method!r}")
     if engine not in ENGINES:
         raise ParameterError(f"`engine` must be one of {ENGINES}, got {engine!r}")
     for name, tol in (("rtol", rtol), ("atol", atol)):
@@ -164,7 +168,8 @@ def simulate(
         "structure_key": system.structure_key,
         "parameters": dict(zip(system.param_names, p.tolist(), strict=True)),
         "initial": dict(zip(system.state_names, y0.tolist(), strict=True)),
-        "solver": f"scipy.integrate.solve_ivp({method})",
+        "solver": (f"cytosim.solvers ({method}, compiled)" if method in COMPILED_METHODS
+                   else f"scipy.integrate.solve_ivp({method})"),
         "engine": "numba" if use_numba else "numpy",
         "rtol": rtol,
         "atol": atol,
@@ -234,10 +239,14 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
                 p[param[f"{event.target}.infusion_rate"]] += event.rate_change
         last = stop == t1
         mask = (times >= start) & ((times <= stop) if last else (times < stop))
-        fun, jac = _callbacks(system, p, use_numba, method)
-        seg_options = dict(options, **({"jac": jac} if method in STIFF_METHODS else {}))
-        t, out, status, message, seg_stats, reached, y_reached = _integrate(
-            fun, method, start, stop, y, times[mask], seg_options)
+        if method in COMPILED_METHODS:
+            t, out, status, message, seg_stats, reached, y_reached = _integrate_compiled(
+                system, p, method, start, stop, y, times[mask], options)
+        else:
+            fun, jac = _callbacks(system, p, use_numba, method)
+            seg_options = dict(options, **({"jac": jac} if method in STIFF_METHODS else {}))
+            t, out, status, message, seg_stats, reached, y_reached = _integrate(
+                fun, method, start, stop, y, times[mask], seg_options)
         pieces_t.append(t)
         pieces_y.append(out)
         for key in stats:
@@ -297,6 +306,34 @@ def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.
             continue
         out.append(event)
     return out
+
+
+def _integrate_compiled(system: OdeSystem, p: NDArray[np.float64], method: str, t0: float,
+                        t1: float, y0: NDArray[np.float64], times: NDArray[np.float64],
+                        options: dict[str, Any]
+                        ) -> tuple[NDArray[np.float64], NDArray[np.float64], int, str,
+                                   dict[str, int], float, NDArray[np.float64]]:
+    """One point with a compiled ensemble solver, from *t0* to *t1*; returns what
+    :func:`_integrate` returns (the end state is an extra output row, dropped)."""
+    from .solvers import auto, dopri5, rodas
+
+    solver = {"auto": auto, "dopri5": dopri5, "rodas5p": rodas}[method]
+    grid = np.append(times, t1) if not len(times) or times[-1] < t1 else times
+    result = solver.integrate_ensemble(system, t0, t1, y0[None, :], p[None, :], grid,
+                                       rtol=options["rtol"], atol=options["atol"],
+                                       h_max=options["max_step"])
+    out = result.y[0].T[:, :len(times)].copy()
+    code = int(result.status[0])
+    stats = {"nfev": int(result.n_rhs[0]), "njev": 0, "nlu": 0}
+    if code == 0:
+        return times.copy(), out, 0, "The integration reached t_end.", stats, t1, result.y[
+            0, -1].copy()
+    ok = np.all(np.isfinite(out), axis=0)
+    rows = int(np.argmin(ok)) if not ok.all() else len(times)
+    kept = out[:, :rows]
+    reached = float(result.t_reached[0])
+    last = kept[:, -1].copy() if rows else y0.copy()
+    return (times[:rows].copy(), kept, -1, solver.MESSAGES[code], stats, reached, last)
 
 
 def _integrate(fun: Callable[..., Any], method: str, t0: float, t1: float,

@@ -171,3 +171,49 @@ def test_demo_network_shows_the_expected_cytokine_order() -> None:
     assert 1.0 < peak_time["TNF"] < 3.0
     assert peak_time["TNF"] < peak_time["IL10"]
     assert tc["TNF"][-1] == pytest.approx(8.792573, rel=0.05)  # back to its baseline
+
+
+# ----------------------------------------------------------- cytosim's compiled solvers
+@pytest.mark.parametrize("method", ["auto", "dopri5", "rodas5p"])
+def test_compiled_solvers_agree_with_a_tight_reference(method: str) -> None:
+    """The sweeps' per-point kernels for one simulation: within the tolerance of Radau at
+    rtol 1e-11 (rtol 1e-8 asked; errors measured against each state's scale)."""
+    net = cs.load_model("acute_inflammation")
+    t_eval = np.linspace(0.0, 160.0, 161)
+    ref = cs.simulate(net, t_end=160.0, t_eval=t_eval, method="Radau", rtol=1e-11,
+                      atol=1e-13)
+    tc = cs.simulate(net, t_end=160.0, t_eval=t_eval, method=method, rtol=1e-8, atol=1e-10)
+    scale = np.max(np.abs(ref.values[:, :4]), axis=0)
+    assert np.max(np.abs(tc.values[:, :4] - ref.values[:, :4]) / scale) < 1e-6
+    assert tc.provenance["solver"].startswith(f"cytosim.solvers ({method}")
+
+
+def test_compiled_solver_honours_doses_exactly_once() -> None:
+    # the network of the sweep dosing test: its kernel is compiled once for both
+    net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
+    schedule = cs.Dose("drug", amount=100.0, time=2.0, ii=24.0, addl=3)
+    tc = cs.simulate(net, t_end=74.0, t_eval=[0.0, 26.0, 50.0, 74.0], method="auto",
+                     interventions=[schedule], rtol=1e-9, atol=1e-11)
+    k = 0.1
+
+    def exact(t: float) -> float:
+        return sum(100.0 * np.exp(-k * (t - td)) for td in (2.0, 26.0, 50.0, 74.0) if t >= td)
+
+    np.testing.assert_allclose(tc["drug"], [exact(t) for t in (0.0, 26.0, 50.0, 74.0)],
+                               rtol=1e-7)
+
+
+def test_compiled_solver_failures_keep_their_rows_and_say_where() -> None:
+    # the blow-up network of the sweep failure test (same kernel): X = 1/(1 - 2 t)
+    net = cs.Network("blowup")
+    net.add_cytokine("X", initial=1.0, use_catalogue=False)
+    net.add_term("X", "k * X^2", params={"k": 2.0})
+    tc = cs.simulate(net, t_end=1.0, t_eval=np.linspace(0.0, 1.0, 11), method="auto",
+                     raise_on_failure=False)
+    assert tc.status < 0 and "Integration stopped at t = 0.5" in tc.message
+    # the rows before the blow-up are kept (up to the last step, within rounding of 0.5)
+    assert 5 <= len(tc.t) <= 6 and np.all(np.isfinite(tc["X"]))
+    before = tc.t < 0.45
+    np.testing.assert_allclose(tc["X"][before], 1.0 / (1.0 - 2.0 * tc.t[before]), rtol=1e-4)
+    with pytest.raises(cs.SolverError, match="t = 0.5"):
+        cs.simulate(net, t_end=1.0, method="auto")
