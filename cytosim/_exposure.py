@@ -55,6 +55,7 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
+from ._names import suggest
 from .exceptions import ModelError, ParameterError
 from .network import Network
 from .result import TimeCourse
@@ -107,8 +108,6 @@ class Exposure:
         try:
             return self.values[name]
         except KeyError:
-            from ._names import suggest
-
             raise ParameterError(f"no exposure metric {name!r}. "
                                  f"{suggest(name, self.values)}") from None
 
@@ -117,8 +116,6 @@ class Exposure:
         try:
             return self.units[name]
         except KeyError:
-            from ._names import suggest
-
             raise ParameterError(f"no exposure metric {name!r}. "
                                  f"{suggest(name, self.units)}") from None
 
@@ -175,8 +172,6 @@ class AreaUnderCurve:
             elif column in observables:
                 unit = str(observables[column].get("unit", ""))
             else:
-                from ._names import suggest
-
                 raise ModelError(f"cannot accumulate the AUC of unknown column {column!r}. "
                                  f"{suggest(column, [*network.nodes, *observables])}")
             name = f"{AUC_PREFIX}{column}"

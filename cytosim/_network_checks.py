@@ -90,20 +90,8 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False,
         raise ModelError(f"{where}: unknown option(s) {sorted(unknown_options)}; "
                          f"valid options are {sorted(law.options)}")
     _check_options(net, data, where, law.kind, full, known)
-    if law.kind == "antagonizes":
-        if not isinstance(data["options"].get("molar", False), bool):
-            raise ModelError(f"{where}: option `molar` must be true or false, got "
-                             f"{data['options'].get('molar')!r}")
-        if data["options"].get("molar", False):
-            molar_factor(graph, u, where)
-    if law.kind == "binds" and data["options"].get("molar", False):
-        weight = data["options"].get("target_molecular_weight")
-        reaction = graph.nodes[v]["compartment"]
-        for node in (u, v, data["options"]["complex"]):
-            molar_factor(graph, node, where, weight if node == v else None)
-            _check_reaction_volume(graph, node, reaction, where)
-    elif law.kind == "binds" and data["options"].get("target_molecular_weight") is not None:
-        raise ModelError(f"{where}: option `target_molecular_weight` needs `molar = true`")
+    if "molar" in law.options:
+        _check_molar_units(graph, u, v, law.kind, data["options"], where)
     seen: set[str] = set()
     for record in data["modulators"]:
         if record.get("type") not in MODULATOR_TYPES:
@@ -157,9 +145,6 @@ def _check_options(net: Network, data: Mapping[str, Any], where: str, kind: str,
         if graph.nodes[complex_]["kind"] != COMPLEX:
             raise ModelError(f"{where}: option `complex` names {complex_!r}, a "
                              f"{graph.nodes[complex_]['kind']}, not a complex")
-        if not isinstance(options.get("molar", False), bool):
-            raise ModelError(f"{where}: option `molar` must be true or false, got "
-                             f"{options.get('molar')!r}")
         _check_weight(options.get("target_molecular_weight"),
                       f"{where}: option `target_molecular_weight`")
     if kind == "expression":
@@ -187,6 +172,29 @@ def _check_weight(weight: Any, what: str) -> None:
     if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)
                                or not math.isfinite(weight) or weight <= 0):
         raise ModelError(f"{what} must be a finite number > 0 (g/mol), got {weight!r}")
+
+
+def _check_molar_units(graph: Any, u: str, v: str, kind: str, options: Mapping[str, Any],
+                       where: str) -> None:
+    """The ``molar`` option of ``binds`` and ``antagonizes``: a boolean, and when true every
+    node the law reads in nM converts (and a bound node outside the reaction compartment has
+    volume units)."""
+    molar = options.get("molar", False)
+    if not isinstance(molar, bool):
+        raise ModelError(f"{where}: option `molar` must be true or false, got {molar!r}")
+    if kind == "antagonizes":
+        if molar:
+            molar_factor(graph, u, where)
+        return
+    weight = options.get("target_molecular_weight")
+    if not molar:
+        if weight is not None:
+            raise ModelError(f"{where}: option `target_molecular_weight` needs `molar = true`")
+        return
+    reaction = graph.nodes[v]["compartment"]
+    for node in (u, v, options["complex"]):
+        molar_factor(graph, node, where, weight if node == v else None)
+        _check_reaction_volume(graph, node, reaction, where)
 
 
 def _check_reaction_volume(graph: Any, node: str, reaction: str, where: str) -> None:

@@ -57,6 +57,7 @@ import pandas as pd
 import xarray as xr
 from numpy.typing import ArrayLike, NDArray
 
+from ._names import suggest
 from .compiler import compile_network
 from .exceptions import ParameterError
 from .interventions import Dose, DosingSchedule, prepare
@@ -264,8 +265,6 @@ class Cohort:
         known = set(self.trajectories["variable"].values.tolist())
         for name in names:
             if name not in known:
-                from ._names import suggest
-
                 raise ParameterError(f"no variable {name!r} in this cohort. "
                                      f"{suggest(name, known)}")
         ok = self.patients["status"].to_numpy() == OK
@@ -311,8 +310,6 @@ class Cohort:
                                      f"{flags.shape}")
         else:
             if metric not in self.metrics:
-                from ._names import suggest
-
                 raise ParameterError(f"no metric {metric!r} in this cohort. "
                                      f"{suggest(str(metric), self.metrics)}")
             if (below is None) == (above is None):
@@ -565,7 +562,6 @@ def _population_values(network: Network, names: Sequence[str]) -> dict[str, floa
             raise ParameterError(f"{name!r} is a derived name; give variability on "
                                  f"{derived[canonical][0]!r} (a log-normal half-life is a "
                                  "log-normal rate with the same variance)")
-        from ._names import suggest
 
         raise ParameterError(f"unknown parameter {name!r} (after the interventions). "
                              f"{suggest(name, [*values, *aliases])}")

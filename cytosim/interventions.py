@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ._names import suggest
 from ._units import registry
 from .exceptions import ModelError, ParameterError
 from .network import Network
@@ -313,8 +314,6 @@ class Knockout:
 
     def prepare(self, network: Network) -> tuple[Network, list[Any]]:
         if self.node not in network.nodes:
-            from ._names import suggest
-
             raise ModelError(f"cannot knock out unknown node {self.node!r}. "
                              f"{suggest(self.node, network.nodes)}")
         from ._assemble import assemble
@@ -350,8 +349,6 @@ class Block:
         name = f"{self.edge}.{self.parameter}"
         values = network.parameter_values()
         if name not in values:
-            from ._names import suggest
-
             raise ParameterError(f"cannot block {self.edge!r}: no parameter {name!r}. "
                                  f"{suggest(name, values)}")
         return network.with_parameters({name: values[name] * (1.0 - self.fraction)}), []
@@ -369,8 +366,6 @@ class SetParameter:
         _number(self.from_time, "from_time")
         resolved = network.parameter_aliases().get(self.name, self.name)
         if resolved not in network.parameter_values():
-            from ._names import suggest
-
             raise ParameterError(f"unknown parameter {self.name!r}. "
                                  f"{suggest(self.name, network.parameter_values())}")
         network.copy().set_parameter(resolved, self.value)  # validates the value
@@ -420,14 +415,10 @@ def schedule_events(timed: Iterable[DosingSchedule | Event], network: Network,
     names = [*network.nodes, *network.graph.graph["observables"]]
     for event in events:
         if event.target and event.target not in network.nodes:
-            from ._names import suggest
-
             raise ModelError(f"a dose targets unknown node {event.target!r}. "
                              f"{suggest(event.target, network.nodes)}")
         for condition in event.conditions:
             if condition.name not in names:
-                from ._names import suggest
-
                 raise ModelError(f"a dose's condition names {condition.name!r}, which is not a "
                                  f"node or observable. {suggest(condition.name, names)}")
         if event.time < t_start:
