@@ -19,6 +19,7 @@ from .exceptions import ModelError, ParameterError, SolverError
 from .interventions import Event, prepare, schedule_events, with_infusion_inputs
 from .network import Network
 from .result import TimeCourse
+from .solvers import auto, dopri5, rodas
 
 __all__ = ["simulate"]
 
@@ -315,8 +316,6 @@ def _integrate_compiled(system: OdeSystem, p: NDArray[np.float64], method: str, 
                                    dict[str, int], float, NDArray[np.float64]]:
     """One point with a compiled ensemble solver, from *t0* to *t1*; returns what
     :func:`_integrate` returns (the end state is an extra output row, dropped)."""
-    from .solvers import auto, dopri5, rodas
-
     solver = {"auto": auto, "dopri5": dopri5, "rodas5p": rodas}[method]
     grid = np.append(times, t1) if not len(times) or times[-1] < t1 else times
     result = solver.integrate_ensemble(system, t0, t1, y0[None, :], p[None, :], grid,
