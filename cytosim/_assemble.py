@@ -124,16 +124,11 @@ def assemble(net: Network, *, antagonism: bool = True) -> Assembly:
         return ex.div(conc(node), ex.add(1.0, *blocked[node]))
 
     elements = []
-    spec_of = {f"{c}.volume": VOLUME for c in graph.graph["compartments"]}
-    derived: dict[str, tuple[str, Callable[[float], float]]] = {}
+    param_specs, derived = parameter_specs(net, params)
     for u, v, key, data in graph.edges(keys=True, data=True):
         prefix = net.element_prefix(u, v, key)
         law = net.kinds[data["kind"]]
         specs = element_parameters(net, u, v, key)
-        spec_of.update({f"{prefix}.{s.name}": s for s in specs})
-        for alias, (canonical, transform) in law.aliases.items():
-            if f"{prefix}.{canonical}" in param_index:
-                derived[f"{prefix}.{alias}"] = (f"{prefix}.{canonical}", transform)
         local: dict[str, ex.Expr] = {s.name: ex.Param(param_index[f"{prefix}.{s.name}"])
                                      for s in specs}
         modulation = ex.mul(*(
@@ -169,7 +164,27 @@ def assemble(net: Network, *, antagonism: bool = True) -> Assembly:
     initial = tuple(float(graph.nodes[n]["initial"]) for n in states)
     return Assembly(states, params, tuple(values.values()), initial, tuple(elements),
                     derivatives, tuple((n, resolved_obs[n]) for n in observables),
-                    tuple(spec_of[n] for n in params), derived)
+                    param_specs, derived)
+
+
+Derived = dict[str, tuple[str, Callable[[float], float]]]  # alias -> (canonical, transform)
+
+
+def parameter_specs(net: Network, params: tuple[str, ...]
+                    ) -> tuple[tuple[ParamSpec, ...], Derived]:
+    """The spec of each of *params* (the network's parameter names, in order) and the derived
+    names (``TNF.half_life``) with the canonical parameter and transform each stands for."""
+    graph = net._graph
+    spec_of = {f"{c}.volume": VOLUME for c in graph.graph["compartments"]}
+    derived: Derived = {}
+    known = set(params)
+    for u, v, key, data in graph.edges(keys=True, data=True):
+        prefix = net.element_prefix(u, v, key)
+        spec_of.update({f"{prefix}.{s.name}": s for s in element_parameters(net, u, v, key)})
+        for alias, (canonical, transform) in net.kinds[data["kind"]].aliases.items():
+            if f"{prefix}.{canonical}" in known:
+                derived[f"{prefix}.{alias}"] = (f"{prefix}.{canonical}", transform)
+    return tuple(spec_of[n] for n in params), derived
 
 
 def contribution_scale(graph: Any, node: str, compartment: str, param_index: dict[str, int],

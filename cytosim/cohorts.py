@@ -21,10 +21,10 @@ Each patient's parameters follow the usual population-PK model (NONMEM/nlmixr2 s
   ``k ~ WT**-0.25``; give the exponents of the parameters the network actually has.
 
 Doses given per body weight (``"3 mg/kg"``) follow each patient's weight when the weight
-covariate has ``scales_doses=True`` (the default of :func:`body_weight`). The sweep engine
-applies one schedule to all points, so such a cohort runs one sweep per distinct body weight
-(each sweep still records statuses and uses the chosen method and backend); with a fixed
-weight, or without per-kg doses, the whole cohort is one sweep over a user DataFrame design.
+covariate has ``scales_doses=True`` (the default of :func:`body_weight`): the weights go into
+the sweep as its ``body_weight`` column. The whole cohort is one sweep over a user DataFrame
+design (one row per patient), so it runs on any method and backend and can be stored and
+resumed (``store=``).
 
 Results (:class:`Cohort`) hold one row per patient (random effects, covariates, parameter
 values, metrics, status) and the trajectories, summarised by :meth:`Cohort.bands` (median and
@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -60,7 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 from ._names import suggest
 from .compiler import compile_network
 from .exceptions import ParameterError
-from .interventions import Dose, DosingSchedule, prepare
+from .interventions import prepare, weight_scaled_doses
 from .network import Network
 from .result import TimeCourse
 
@@ -68,6 +68,10 @@ __all__ = ["Cohort", "Covariate", "body_weight", "cv_from_omega", "omega_from_cv
            "sample_etas", "virtual_cohort"]
 
 OK = "ok"
+WEIGHT = "body_weight"  # the sweep's name for the body weight that per-kg doses follow (kg)
+# the sweep's per-point variables that are not metrics
+_BOOKKEEPING = ("trajectory", "status", "message", "n_rhs", "solver", "t_switch",
+                "n_skipped_doses")
 
 
 # --------------------------------------------------------------------------- variability
@@ -214,7 +218,7 @@ class Cohort:
     patients : pandas.DataFrame
         One row per patient (index ``patient``): covariates, ``eta_<parameter>``, each
         varied parameter's value, every metric, ``status``, ``message`` and ``solver`` (the
-        method that finished it).
+        method that finished it); with conditional doses, ``n_skipped_doses``.
     trajectories : xarray.DataArray
         ``(patient, time, variable)``: every state and observable on the output grid (NaN
         for a failed patient), with ``units`` in ``attrs``.
@@ -400,9 +404,9 @@ def virtual_cohort(network: Network, interventions: Sequence[Any] = (), *, n: in
     Raises
     ------
     ParameterError
-        For neither or both of *omega* and *cv*, an unknown or derived parameter name, an
-        invalid omega, covariate or option, or a *store* for a cohort whose per-kg doses
-        need one sweep per body weight.
+        For neither or both of *omega* and *cv*, an unknown or derived parameter name, or
+        an invalid omega, covariate or option (including a per-kg infusion given a fixed
+        ``rate`` when the weight varies: give its ``duration``).
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ParameterError(f"`n` must be a positive integer, got {n!r}")
@@ -443,51 +447,30 @@ def virtual_cohort(network: Network, interventions: Sequence[Any] = (), *, n: in
     table.index.name = "patient"
 
     weight = next((c for c in covariates if c.scales_doses), None)
-    weights = drawn[weight.name] if weight is not None else np.full(n, math.nan)
-    per_kg = _has_per_weight_doses(timed)
-    groups = (np.unique(weights) if (weight is not None and per_kg) else np.array([np.nan]))
-    if len(groups) > 1 and sweep_options.get("store") is not None:
-        raise ParameterError("a cohort whose per-kg doses follow body weight runs one sweep "
-                             "per distinct weight and cannot use one `store`; give all "
-                             "patients one weight, or doses in mg, or no store")
+    if weight is not None and weight_scaled_doses(timed):  # per-kg doses follow the weight
+        design[WEIGHT] = drawn[weight.name]
     from .sweeps import Values, sweep
 
     space = {p: Values([pop[p]]) for p in varied}
-    time = variables = None
-    metric_values: dict[str, NDArray[np.float64]] = {}
-    status = np.full(n, "", dtype=object)
-    message = np.full(n, "", dtype=object)
-    solver = np.full(n, "", dtype=object)
-    trajectory: NDArray[np.float64] | None = None
-    attrs: dict[str, Any] = {}
-    for w in groups:
-        rows = np.arange(n) if math.isnan(w) else np.nonzero(weights == w)[0]
-        items = tuple(_with_weight(item, float(w)) for item in timed) if not math.isnan(
-            w) else tuple(timed)
-        ds = sweep(prepared, space, design=design.iloc[rows], seed=seed, t_end=t_end,
-                   t_start=t_start, n_points=n_points, metrics=metrics, trajectories=True,
-                   method=method, rtol=rtol, atol=atol, interventions=[_Timed(items)],
-                   **sweep_options)
-        if trajectory is None:
-            time = ds["time"].values
-            variables = [str(v) for v in ds["variable"].values]
-            trajectory = np.full((n, len(time), len(variables)), np.nan)
-            attrs = dict(ds.attrs)
-        trajectory[rows] = ds["trajectory"].values
-        for name in ds.data_vars:
-            if name in ("trajectory", "status", "message", "n_rhs", "solver", "t_switch"):
-                continue  # per-point bookkeeping, not metrics
-            metric_values.setdefault(str(name), np.full(n, np.nan))[rows] = ds[name].values
-        status[rows] = ds["status"].values
-        message[rows] = ds["message"].values
-        if "solver" in ds:
-            solver[rows] = ds["solver"].values
-    assert trajectory is not None and time is not None and variables is not None
+    if weight is not None and WEIGHT in design:
+        space[WEIGHT] = Values([weight.reference])  # the points are the design's rows
+    ds = sweep(prepared, space, design=design, seed=seed, t_end=t_end, t_start=t_start,
+               n_points=n_points, metrics=metrics, trajectories=True, method=method,
+               rtol=rtol, atol=atol, interventions=[_Timed(tuple(timed))], **sweep_options)
+    time = ds["time"].values
+    variables = [str(v) for v in ds["variable"].values]
+    trajectory = np.asarray(ds["trajectory"].values, dtype=float)
+    metric_values = {str(name): ds[name].values for name in ds.data_vars
+                     if name not in _BOOKKEEPING}
+    status, message, solver = ds["status"].values, ds["message"].values, ds["solver"].values
+    attrs = dict(ds.attrs)
     for name, values in metric_values.items():
         table[name] = values
     table["status"] = status.astype(str)
     table["message"] = message.astype(str)
     table["solver"] = solver.astype(str)
+    if "n_skipped_doses" in ds:
+        table["n_skipped_doses"] = ds["n_skipped_doses"].values
     system = compile_network(prepared)
     units = dict(zip(system.state_names + system.observable_names,
                      system.state_units + system.observable_units, strict=True))
@@ -566,23 +549,3 @@ def _population_values(network: Network, names: Sequence[str]) -> dict[str, floa
         raise ParameterError(f"unknown parameter {name!r} (after the interventions). "
                              f"{suggest(name, [*values, *aliases])}")
     return out
-
-
-def _per_weight(dose: Dose) -> bool:
-    """Whether a dose's amount is per body weight (it doubles with the weight)."""
-    base = dose.amount_in_unit()
-    return base > 0 and math.isclose(replace(dose, weight=2.0 * dose.weight).amount_in_unit(),
-                                     2.0 * base, rel_tol=1e-12)
-
-
-def _has_per_weight_doses(timed: Sequence[Any]) -> bool:
-    return any(_per_weight(d) for item in timed if isinstance(item, DosingSchedule)
-               for d in item.doses)
-
-
-def _with_weight(item: Any, weight: float) -> Any:
-    """A schedule whose per-kg doses use *weight*; other items unchanged."""
-    if not isinstance(item, DosingSchedule):
-        return item
-    return DosingSchedule(tuple(replace(d, weight=weight) if _per_weight(d) else d
-                                for d in item.doses))

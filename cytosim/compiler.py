@@ -235,9 +235,19 @@ def compile_network(network: Network) -> OdeSystem:
     cached = getattr(network, "_compiled", None)
     if cached is not None and cached[0] == network._version:
         return cached[1]  # type: ignore[no-any-return]
-    system = _compile(network)
+    structured = _compile_structured(network)
+    system = _compile(network) if structured is None else structured
     network._compiled = (network._version, system)  # type: ignore[attr-defined]
     return system
+
+
+def _compile_structured(network: Network) -> OdeSystem | None:
+    """A tissue network (:func:`cytosim.tissue`) compiled as its local model looped over
+    sites; None for any other network."""
+    from ._tissue_system import compile_tissue, layout_of
+
+    layout = layout_of(network)
+    return None if layout is None else compile_tissue(network, layout)
 
 
 def _compile(network: Network) -> OdeSystem:

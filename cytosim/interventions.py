@@ -30,10 +30,14 @@ Examples
 from __future__ import annotations
 
 import math
+import operator
 import warnings
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
 
 from ._names import suggest
 from ._units import registry
@@ -41,9 +45,10 @@ from .exceptions import ModelError, ParameterError
 from .network import Network
 
 __all__ = ["Block", "Condition", "Dose", "DosingSchedule", "Event", "Knockout", "SetParameter",
-           "pk_compartments", "prepare"]
+           "decide_doses", "pk_compartments", "prepare"]
 
 _OPERATORS = (">=", "<=", ">", "<")
+_COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 
 
 @dataclass(frozen=True)
@@ -94,8 +99,11 @@ class Condition:
 
     def holds(self, x: float) -> bool:
         """Whether the condition holds for the value *x*."""
-        return bool({">": x > self.value, ">=": x >= self.value, "<": x < self.value,
-                     "<=": x <= self.value}[self.op])
+        return bool(_COMPARE[self.op](x, self.value))
+
+    def holds_where(self, x: NDArray[np.float64]) -> NDArray[np.bool_]:
+        """Whether the condition holds, element by element (False where *x* is NaN)."""
+        return np.asarray(_COMPARE[self.op](x, self.value), dtype=bool)
 
     def __str__(self) -> str:
         return f"{self.name} {self.op} {self.value:g}"
@@ -131,7 +139,14 @@ class Event:
     and/or set parameter *parameter* to *value*. A dose's events carry its *conditions*
     (all must hold at the dose time, else the dose is skipped) and a *key* shared by an
     infusion's start and stop, so a skipped infusion is skipped whole (the key is data, not
-    identity, and takes no part in the event's repr or equality)."""
+    identity, and takes no part in the event's repr or equality).
+
+    A dose given per body weight also carries *amount_per_kg* and *rate_per_kg* (the amount,
+    or the infusion rate change, per kg of body weight, bioavailability included); *amount*
+    and *rate_change* are those times the dose's own ``weight``, and a sweep over
+    ``body_weight`` uses ``amount_per_kg * body_weight`` instead (:meth:`at_weight`). Both
+    are 0 for doses that do not scale with body weight.
+    """
 
     time: float
     target: str = ""
@@ -140,7 +155,27 @@ class Event:
     parameter: str = ""
     value: float = math.nan
     conditions: tuple[Condition, ...] = ()
+    amount_per_kg: float = 0.0
+    rate_per_kg: float = 0.0
     key: tuple[str, float, float] = field(default=("", 0.0, 0.0), repr=False, compare=False)
+
+    @property
+    def per_kg(self) -> bool:
+        """Whether the event's amount or rate scales with body weight."""
+        return bool(self.amount_per_kg or self.rate_per_kg)
+
+    def at_weight(self, weight: float) -> Event:
+        """This event for a body weight of *weight* kg (itself if it does not scale).
+
+        >>> Dose("X", "2 mg/kg").events(t_end=1.0)[0].at_weight(50.0).amount
+        100.0
+        """
+        if not self.per_kg:
+            return self
+        return replace(self, amount=self.amount_per_kg * weight if self.amount_per_kg
+                       else self.amount,
+                       rate_change=self.rate_per_kg * weight if self.rate_per_kg
+                       else self.rate_change)
 
 
 def _number(value: Any, what: str, *, positive: bool = False, allow_zero: bool = True) -> float:
@@ -188,7 +223,11 @@ class Dose:
         evaluated on the state just before any dose at that time, and the dose (a whole
         infusion) is given only if all hold, e.g. ``only_if="TNF > 20"`` or
         ``only_if=["E < 1e5"]``. Skipped doses are listed in the result's provenance
-        (``skipped_doses``). Simulations honour them; sweeps refuse them for now.
+        (``skipped_doses``); a sweep decides for each point and counts them
+        (``n_skipped_doses``).
+
+    A sweep over ``body_weight`` (:func:`~cytosim.sweep`) gives every point its own weight
+    in place of *weight* for the doses per body weight (amounts and infusion rates).
     """
 
     target: str
@@ -226,8 +265,10 @@ class Dose:
         _number(self.weight, "weight", positive=True)
         self.amount_in_unit()  # validate the amount and its unit now
 
-    def amount_in_unit(self) -> float:
-        """The amount per dose in :attr:`unit` (after weight, BSA or activity conversion)."""
+    def amount_in_unit(self, *, weight: float | None = None) -> float:
+        """The amount per dose in :attr:`unit` (after weight, BSA or activity conversion),
+        for the body weight *weight* in kg (default: the dose's own :attr:`weight`)."""
+        weight = self.weight if weight is None else weight
         amount = self.amount
         if isinstance(amount, str):
             amount = registry().Quantity(amount)
@@ -238,7 +279,7 @@ class Dose:
         if quantity.magnitude < 0 or not math.isfinite(quantity.magnitude):
             raise ParameterError(f"`amount` must be a finite quantity >= 0, got {amount}")
         if quantity.check("[mass] / [mass]"):
-            quantity = quantity * ureg.Quantity(self.weight, "kg")
+            quantity = quantity * ureg.Quantity(weight, "kg")
         elif quantity.check("[mass] / [length] ** 2") or quantity.check(
                 "[activity] / [length] ** 2"):
             if self.bsa is None:
@@ -246,7 +287,7 @@ class Dose:
                                      "m**2")
             quantity = quantity * ureg.Quantity(self.bsa, "m**2")
         elif quantity.check("[activity] / [mass]"):
-            quantity = quantity * ureg.Quantity(self.weight, "kg")
+            quantity = quantity * ureg.Quantity(weight, "kg")
         if quantity.check("[activity]") and not _is_activity(self.unit):
             if self.specific_activity is None:
                 raise ParameterError(f"a dose in IU ({amount}) needs the product's "
@@ -259,29 +300,63 @@ class Dose:
             raise ParameterError(f"cannot convert the dose {amount} to {self.unit!r}: {err}"
                                  ) from err
 
+    def amount_per_kg(self) -> float | None:
+        """The amount per dose per kg of body weight in :attr:`unit` (before
+        bioavailability) for a dose given per body weight (mass or IU per kg); None for
+        other doses.
+
+        >>> Dose("X", "2 mg/kg").amount_per_kg(), Dose("X", 5.0).amount_per_kg() is None
+        (2.0, True)
+        """
+        amount = self.amount
+        if isinstance(amount, str):
+            amount = registry().Quantity(amount)
+        if not hasattr(amount, "to"):
+            return None
+        quantity = registry().Quantity(amount.magnitude, str(amount.units))
+        if not (quantity.check("[mass] / [mass]") or quantity.check("[activity] / [mass]")):
+            return None
+        return self.amount_in_unit(weight=1.0)
+
     def times(self) -> list[float]:
         """The times of every dose of this record."""
         return [self.time + i * self.ii for i in range(self.addl + 1)]
 
     def events(self, t_end: float) -> list[Event]:
-        """The discontinuities this record causes up to *t_end* (later ones are dropped)."""
-        amount = self.amount_in_unit() * self.bioavailability
+        """The discontinuities this record causes up to *t_end* (later ones are dropped).
+
+        A dose per body weight computes its amount as ``amount_per_kg * weight`` (and an
+        infusion's rate as ``rate_per_kg * weight``), the formula a sweep applies to each
+        point's weight, so both give the same numbers for the same weight. An infusion
+        given a ``duration`` stops exactly that long after it starts, whatever the weight.
+        """
+        per_kg = self.amount_per_kg()
+        amount_kg = 0.0 if per_kg is None else per_kg * self.bioavailability
+        amount = (self.amount_in_unit() * self.bioavailability if per_kg is None
+                  else amount_kg * self.weight)
         out = []
         for time in self.times():
             if time > t_end:
                 break
             tags: dict[str, Any] = {"conditions": self.only_if, "key": (self.target, time, 0.0)}
             if self.rate is None and self.duration is None:
-                out.append(Event(time, self.target, amount=amount, **tags))
+                out.append(Event(time, self.target, amount=amount, amount_per_kg=amount_kg,
+                                 **tags))
                 continue
-            rate = self.rate if self.rate is not None else amount / float(self.duration or 1)
-            if self.rate is not None:
+            rate_kg = 0.0
+            if self.rate is not None:  # a fixed rate: a per-kg amount lasts longer
                 rate = self.rate * self.bioavailability
-            length = amount / rate if rate > 0 else 0.0
+                length = amount / rate if rate > 0 else 0.0
+            else:
+                duration = float(self.duration or 1.0)
+                rate_kg = amount_kg / duration
+                rate = amount / duration if per_kg is None else rate_kg * self.weight
+                length = duration if rate > 0 else 0.0
             tags["key"] = (self.target, time, rate)
-            out.append(Event(time, self.target, rate_change=rate, **tags))
+            out.append(Event(time, self.target, rate_change=rate, rate_per_kg=rate_kg, **tags))
             # the stop follows its start: no condition of its own
-            out.append(Event(time + length, self.target, rate_change=-rate, key=tags["key"]))
+            out.append(Event(time + length, self.target, rate_change=-rate,
+                             rate_per_kg=-rate_kg, key=tags["key"]))
         return out
 
     def __add__(self, other: Dose | DosingSchedule) -> DosingSchedule:
@@ -425,6 +500,72 @@ def schedule_events(timed: Iterable[DosingSchedule | Event], network: Network,
             raise ParameterError(f"an event at t = {event.time:g} lies before t_start = "
                                  f"{t_start:g}")
     return sorted(events, key=lambda e: e.time)
+
+
+def weight_scaled_doses(timed: Iterable[DosingSchedule | Event]) -> list[Dose]:
+    """The dose records among *timed* (from :func:`prepare`) given per body weight."""
+    return [dose for item in timed if isinstance(item, DosingSchedule) for dose in item.doses
+            if dose.amount_per_kg() is not None]
+
+
+def untestable(condition: Condition, event: Event, time: float, value: float) -> str:
+    """Why a conditional dose cannot be decided: its condition reads a non-finite value."""
+    return (f"the condition '{condition}' of the dose into {event.target!r} at t = {time:g} "
+            f"reads {condition.name} = {value}: it cannot be tested")
+
+
+def decide_doses(now: Sequence[Event], time: float, values: Mapping[str, NDArray[np.float64]],
+                 pending: MutableMapping[tuple[str, float, float], NDArray[np.int64]],
+                 members: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_],
+                                        NDArray[np.object_]]:
+    """Which of the events *now* (all at *time*, in schedule order) apply to each member.
+
+    The rule of conditional dosing, for *members* runs at once: a dose applies when all its
+    conditions hold on the member's *values* (each condition's state or observable, shape
+    ``(members,)``, read before any event at *time*). A skipped infusion start adds one to
+    the member's count in *pending* under the infusion's key, and the matching stop is
+    skipped too (the count goes down again). A condition that reads NaN or inf cannot be
+    tested: the member gets a message in *error* and no event applies to it.
+
+    Returns
+    -------
+    given : ndarray of bool, shape (len(now), members)
+        Event ``i`` applies to member ``j``.
+    skipped : ndarray of bool, shape (len(now), members)
+        Conditional doses not given because a condition did not hold.
+    error : ndarray of str objects, shape (members,)
+        ``""``, or why the member's doses could not be decided (:func:`untestable`).
+
+    Examples
+    --------
+    >>> dose = Dose("X", 1.0, only_if="X < 0.6").events(t_end=1.0)
+    >>> given, skipped, error = decide_doses(dose, 0.0, {"X": np.array([0.5, 0.7])}, {}, 2)
+    >>> given.tolist(), skipped.tolist(), error.tolist()
+    ([[True, False]], [[False, True]], ['', ''])
+    """
+    given = np.ones((len(now), members), dtype=bool)
+    skipped = np.zeros((len(now), members), dtype=bool)
+    error = np.full(members, "", dtype=object)
+    for i, event in enumerate(now):
+        if event.conditions:
+            holds = np.ones(members, dtype=bool)
+            for condition in event.conditions:
+                x = np.asarray(values[condition.name], dtype=np.float64)
+                bad = ~np.isfinite(x) & (error == "")
+                error[bad] = [untestable(condition, event, time, float(v)) for v in x[bad]]
+                holds &= condition.holds_where(x)
+            given[i], skipped[i] = holds, ~holds
+            if event.rate_change > 0:  # an infusion start: its stop is skipped too
+                pending.setdefault(event.key, np.zeros(members, np.int64))[~holds] += 1
+        elif event.rate_change < 0 and event.key in pending:
+            count = pending[event.key]
+            matched = count > 0
+            given[i] = ~matched
+            count[matched] -= 1
+    failed = error != ""
+    given[:, failed] = False
+    skipped[:, failed] = False
+    return given, skipped, error
 
 
 def with_infusion_inputs(network: Network, targets: Sequence[str]) -> Network:

@@ -567,7 +567,12 @@ class Network:
 
     def parameter_aliases(self) -> dict[str, str]:
         """``{alias: name}`` for parameters declared with the paper's own symbol."""
-        return {r["alias"]: r["name"] for r in self._parameter_rows() if r["alias"]}
+        cached = getattr(self, "_aliases", None)  # aliases change only with the structure
+        if cached is None or cached[0] != self._version:
+            cached = (self._version, {r["alias"]: r["name"] for r in self._parameter_rows()
+                                      if r["alias"]})
+            self._aliases = cached
+        return dict(cached[1])
 
     def initial_values(self) -> dict[str, float]:
         """``{node: initial value}``."""
@@ -628,7 +633,8 @@ class Network:
 
     def __getstate__(self) -> dict[str, Any]:
         # compiled code and frozen views are caches, rebuilt on demand after unpickling
-        return {k: v for k, v in self.__dict__.items() if k not in ("_compiled", "_frozen")}
+        return {k: v for k, v in self.__dict__.items()
+                if k not in ("_compiled", "_frozen", "_aliases")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
@@ -643,6 +649,8 @@ class Network:
         new.kinds = self.kinds
         new._version = 0
         new._frozen = None
+        if hasattr(self, "_tissue"):  # the layout of cs.tissue(); checked against the copy
+            new._tissue = self._tissue  # type: ignore[attr-defined]
         return new
 
     def with_parameters(self, values: Mapping[str, float]) -> Network:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +15,7 @@ from ._units import to_time
 from ._version import __version__
 from .compiler import OdeSystem, compile_network
 from .exceptions import ModelError, ParameterError, SolverError
-from .interventions import Event, prepare, schedule_events, with_infusion_inputs
+from .interventions import Event, decide_doses, prepare, schedule_events, with_infusion_inputs
 from .network import Network
 from .result import TimeCourse
 from .solvers import auto, dopri5, rodas
@@ -29,6 +28,7 @@ STIFF_METHODS = ("BDF", "Radau", "LSODA")
 COMPILED_METHODS = ("auto", "dopri5", "rodas5p")  # cytosim's own per-point solvers (numba)
 ENGINES = ("auto", "numpy", "numba")
 SPARSE_FROM = 32  # states; below this a dense LU is faster than a sparse one
+DENSE_LU_MAX = 500  # states; cytosim's Rodas5P factors a dense matrix (n^3/3 flops per step)
 
 
 def simulate(
@@ -69,6 +69,9 @@ def simulate(
         states on, dense below), or one of cytosim's compiled solvers (the sweeps' kernels
         for one point: ``"auto"`` switches from DOPRI5 to Rodas5P when stiff; numba compiles
         the model's kernel once, cached on disk; fastest for repeated small simulations).
+        Rodas5P factors a dense matrix, so ``"auto"`` and ``"rodas5p"`` are refused above
+        500 states (use ``"BDF"``, sparse, or ``"dopri5"`` for a large non-stiff model such
+        as a tissue graph).
     rtol, atol : float
         Relative and absolute tolerances.
     max_step : float
@@ -122,6 +125,10 @@ def simulate(
                              f"{method!r}")
     if engine not in ENGINES:
         raise ParameterError(f"`engine` must be one of {ENGINES}, got {engine!r}")
+    if method in ("auto", "rodas5p") and system.n_states > DENSE_LU_MAX:
+        raise ParameterError(f"`method={method!r}` may factor a dense {system.n_states} x "
+                             f"{system.n_states} matrix at each step (Rodas5P); use 'BDF' "
+                             f"(sparse Jacobian) or, if the model is not stiff, 'dopri5'")
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if not (isinstance(tol, int | float) and np.isfinite(tol) and tol > 0):
             raise ParameterError(f"`{name}` must be a positive number, got {tol!r}")
@@ -274,8 +281,8 @@ class _Skipped:
     """Conditional doses not given in one run: ``(time, target)`` and their event keys."""
 
     doses: list[tuple[float, str]] = field(default_factory=list)
-    # skipped infusion starts not yet matched by their stop (equal keys are interchangeable)
-    keys: Counter[tuple[str, float, float]] = field(default_factory=Counter)
+    # per infusion key: skipped starts not yet matched by their stop (one member here)
+    pending: dict[tuple[str, float, float], NDArray[np.int64]] = field(default_factory=dict)
 
 
 def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.float64],
@@ -283,30 +290,19 @@ def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.
     """The events at *time* that apply: conditional doses are tested on the state before any
     event at that time; an infusion whose start was skipped has its stop skipped too."""
     now = [e for e in events if e.time == time]
-    if not any(e.conditions for e in now) and not any(skipped.keys.values()):
+    if not any(e.conditions for e in now) and not any(c.any() for c in skipped.pending.values()):
         return now
-    values = dict(zip(system.state_names, y.tolist(), strict=True))
+    values = {name: y[i:i + 1] for i, name in enumerate(system.state_names)}
     if system.observable_names and any(e.conditions for e in now):
         with np.errstate(divide="ignore", invalid="ignore"):
-            observed = system.observe(np.array([time]), y[:, None], p)[:, 0]
-        values.update(zip(system.observable_names, observed.tolist(), strict=True))
-    out = []
-    for event in now:
-        for condition in event.conditions:
-            if not np.isfinite(values[condition.name]):
-                raise ModelError(f"the condition '{condition}' of the dose into "
-                                 f"{event.target!r} at t = {time:g} reads {condition.name} = "
-                                 f"{values[condition.name]}: it cannot be tested")
-        if event.conditions and not all(c.holds(values[c.name]) for c in event.conditions):
-            skipped.doses.append((time, event.target))
-            if event.rate_change > 0:
-                skipped.keys[event.key] += 1
-            continue
-        if event.rate_change < 0 and skipped.keys[event.key] > 0:
-            skipped.keys[event.key] -= 1
-            continue
-        out.append(event)
-    return out
+            observed = system.observe(np.array([time]), y[:, None], p)
+        values.update(zip(system.observable_names, observed, strict=True))
+    given, skipped_now, error = decide_doses(now, time, values, skipped.pending, 1)
+    if error[0]:
+        raise ModelError(error[0])
+    skipped.doses.extend((time, e.target) for e, s in zip(now, skipped_now[:, 0], strict=True)
+                         if s)
+    return [e for e, g in zip(now, given[:, 0], strict=True) if g]
 
 
 def _integrate_compiled(system: OdeSystem, p: NDArray[np.float64], method: str, t0: float,

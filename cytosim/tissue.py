@@ -6,6 +6,12 @@ graph's edges: between neighbouring sites ``i`` and ``j`` a species ``X`` moves 
 ``D * X_i`` from ``i`` to ``j`` and ``D * X_j`` back (two ``transfers`` edges), so the net
 flux is ``D * (X_i - X_j)``: discrete diffusion with exchange rate ``D`` (per time unit).
 
+:func:`~cytosim.compile_network` compiles such a network by its structure: the local model
+once, looped over the sites, plus the diffusion edges (:mod:`cytosim._tissue_system`), so a
+1,000-site grid compiles in seconds and numba compiles a few kilobytes instead of megabytes.
+Parameters and initial values may still be changed site by site afterwards; adding a node,
+an edge or an observable makes it an ordinary network again (compiled term by term).
+
 Names are data: the copy of node ``TNF`` at site ``(2, 3)`` is ``TNF__2_3`` (node names allow
 only letters, digits, ``_`` and ``-``); parameters follow (``TNF__2_3.rate``), and formulas are
 renamed symbol by symbol, never as text.
@@ -30,6 +36,7 @@ import networkx as nx
 
 from . import expr as ex
 from ._names import suggest
+from ._tissue_system import TissueLayout, skeleton
 from .exceptions import ModelError
 from .kinetics import Hill, Linear
 from .network import Network
@@ -101,14 +108,19 @@ def tissue(network: Network, graph: nx.Graph, diffusion: Mapping[str, float], *,
         for obs, info in source.graph["observables"].items():
             out.add_observable(f"{obs}__{label}", ex.substitute(info["formula"], rename),
                                unit=info["unit"], description=info["description"])
+    edges = []
     for a, b in graph.edges:
         for species, rate in diffusion.items():
             if rate == 0:
                 continue
             for one, other in ((a, b), (b, a)):
-                out.add_edge(f"{species}__{labels[one]}", "transfers",
-                             f"{species}__{labels[other]}", rate=float(rate),
+                u, v = f"{species}__{labels[one]}", f"{species}__{labels[other]}"
+                out.add_edge(u, "transfers", v, rate=float(rate),
                              descriptions={"rate": f"diffusive exchange of {species}"})
+                edges.append((u, v))
+    # compile_network() compiles the local model once and loops it over the sites
+    layout = TissueLayout(network.copy(), tuple(labels.values()), tuple(edges), skeleton(out))
+    out._tissue = layout  # type: ignore[attr-defined]
     return out
 
 

@@ -176,9 +176,6 @@ def test_per_kg_doses_follow_each_patients_weight() -> None:
                            t_end=10.0, n_points=11, metrics=["value_at:mAb_conc@0"], **RUN)
     np.testing.assert_allclose(fixed.patients["value_at:mAb_conc@0"],
                                140.0 / (V * np.array(weights) / 70.0), rtol=1e-12)
-    with pytest.raises(cs.ParameterError, match="one sweep per distinct weight"):
-        virtual_cohort(one_compartment(), [per_kg], n=4, covariates=[wt], t_end=1.0,
-                       store="unused.zarr", **RUN)
 
 
 def test_a_therapy_preset_can_vary_its_own_parameters() -> None:
@@ -222,3 +219,39 @@ def test_bad_summary_requests() -> None:
         cohort.responder_fraction(metric="final:X", below=1.0)
     with pytest.raises(cs.ParameterError, match="one boolean per patient"):
         cohort.responder_fraction(lambda t: [True])
+
+
+def test_a_cohort_with_log_normal_weights_is_one_sweep_and_resumes(
+        tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Continuous weights and a per-kg dose: one sweep for the whole cohort (the weights are
+    its body_weight column), stored and resumed without computing a chunk again."""
+    pytest.importorskip("zarr")
+    import cytosim.sweeps
+    import cytosim.sweeps._backends as backends
+
+    sweeps, chunks = [], []
+    real_sweep, real_chunk = cytosim.sweeps.sweep, backends.run_chunk
+    monkeypatch.setattr(cytosim.sweeps, "sweep",
+                        lambda *a, **k: sweeps.append(1) or real_sweep(*a, **k))
+    monkeypatch.setattr(backends, "run_chunk",
+                        lambda *a, **k: chunks.append(1) or real_chunk(*a, **k))
+    wt = body_weight(stats.lognorm(s=0.25, scale=70.0), effects={"mAb_central.volume": 1.0})
+
+    def run() -> cs.cohorts.Cohort:
+        return virtual_cohort(one_compartment(), [cs.Dose("mAb", "2 mg/kg")], n=6,
+                              covariates=[wt], cv={"mAb.rate": 20.0}, seed=4, t_end=12.0,
+                              n_points=13, metrics=["value_at:mAb@0", "final:mAb_conc"],
+                              store=str(tmp_path / "cohort.zarr"), chunk_size=3, **RUN)
+
+    cohort = run()
+    assert len(sweeps) == 1 and len(chunks) == 2  # one sweep of two chunks
+    w = cohort.patients["WT"].to_numpy()
+    assert len(np.unique(w)) == 6
+    np.testing.assert_allclose(cohort.patients["value_at:mAb@0"], 2.0 * w, rtol=1e-12)
+    # V = 3 L x WT / 70 and a dose of 2 mg/kg x WT: C(t) = 140 / 3 exp(-k_i t) for everyone
+    k = cohort.patients["mAb.rate"].to_numpy()
+    np.testing.assert_allclose(cohort.patients["final:mAb_conc"],
+                               140.0 / V * np.exp(-k * 12.0), rtol=1e-6)
+    again = run()
+    assert len(sweeps) == 2 and len(chunks) == 2  # resumed: nothing computed again
+    pd.testing.assert_frame_equal(cohort.patients, again.patients)

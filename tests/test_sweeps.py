@@ -237,14 +237,6 @@ def test_sweeps_honour_dosing_discontinuities(method: str) -> None:
         assert float(ds["peak:drug"][i]) == pytest.approx(exact(74.0), rel=1e-6)
 
 
-def test_sweeps_refuse_conditional_doses() -> None:
-    net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
-    dose = cs.Dose("drug", amount=100.0, ii=24.0, addl=2, only_if="drug < 10")
-    with pytest.raises(cs.ParameterError, match="conditional doses.*drug at t = 0"):
-        cs.sweep(net, {"drug.rate": cs.Values([0.05, 0.1])}, design="grid", t_end=48.0,
-                 metrics=["final:drug"], interventions=[dose], method="LSODA")
-
-
 def test_a_stored_sweep_with_doses_resumes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The store's fingerprint holds the doses as data: a new but equal Dose object (a new
     run, a new process) matches it, and the second call computes nothing again."""

@@ -43,3 +43,84 @@ def test_names_and_errors() -> None:
     assert "M__0_0.secretes.X__0_0.X__0_0.K" in grid.parameter_values()
     with pytest.raises(cs.ModelError, match=r"cannot diffuse unknown node 'Y'"):
         cs.tissue(local(), nx.path_graph(2), diffusion={"Y": 0.1})
+
+
+def _mixed_local() -> cs.Network:
+    """A local model with an amount state in a compartment of its own (volume 2.5 L)."""
+    net = local()
+    net.add_compartment("lymph", volume=2.5, unit="L")
+    net.add_node("A", "cytokine", initial=3.0, quantity="amount", compartment="lymph")
+    net.add_edge("A", "transfers", "X", rate=0.4)
+    net.add_edge("X", "transfers", "A", rate=0.1)
+    return net
+
+
+def _structured_and_flat(net: cs.Network, graph: nx.Graph, diffusion: dict[str, float]
+                         ) -> tuple[cs.OdeSystem, cs.OdeSystem]:
+    from cytosim.compiler import _compile
+
+    tissue = cs.tissue(net, graph, diffusion=diffusion)
+    # per-site values after tissue(): still the structured compile, with each site's own
+    tissue.set_parameter("body__1_0.volume", 1.7)
+    if "lymph__0_1.volume" in tissue.parameter_values():
+        tissue.set_parameter("lymph__0_1.volume", 4.0)
+    return cs.compile_network(tissue), _compile(tissue)
+
+
+@pytest.mark.parametrize("model", ["acute_inflammation", "mixed"])
+def test_the_structured_compile_equals_the_flat_one(model: str) -> None:
+    if model == "mixed":
+        net, diffusion = _mixed_local(), {"X": 0.3, "A": 0.6}
+    else:
+        net, diffusion = cs.load_model(model), {"P": 0.5, "Nstar": 0.2}
+    structured, flat = _structured_and_flat(net, nx.grid_2d_graph(3, 2), diffusion)
+    assert structured.derivatives == () and flat.derivatives != ()  # the two paths ran
+    for field in ("state_names", "param_names", "observable_names", "state_units",
+                  "param_units", "observable_units"):
+        assert getattr(structured, field) == getattr(flat, field), field
+    np.testing.assert_array_equal(structured.default_params, flat.default_params)
+    np.testing.assert_array_equal(structured.default_initial, flat.default_initial)
+    np.testing.assert_array_equal(structured.rows, flat.rows)
+    np.testing.assert_array_equal(structured.cols, flat.cols)
+    assert structured.param_specs == flat.param_specs
+    assert structured.derived_params.keys() == flat.derived_params.keys()
+    rng = np.random.default_rng(3)
+    n, q = structured.n_states, structured.n_params
+    y = rng.uniform(-0.2, 3.0, (n, 5))  # negative values exercise pos() and its gate
+    p = structured.default_params[:, None] * rng.uniform(0.5, 2.0, (q, 5))
+    # summation order differs (sites, then edges): equal to rounding, 1e-13 relative
+    for args in ((y, p), (y, structured.default_params), (y[:, 0], p)):
+        for fn in ("rhs", "jac"):
+            with np.errstate(all="ignore"):  # Hill slopes at y < 0: the same inf in both
+                a, b = getattr(structured, fn)(0.0, *args), getattr(flat, fn)(0.0, *args)
+            scale = np.abs(b[np.isfinite(b)]).max()
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13 * scale)
+    t = np.linspace(0.0, 1.0, 5)
+    np.testing.assert_allclose(structured.observe(t, y, p[:, 0]), flat.observe(t, y, p[:, 0]),
+                               rtol=1e-13)
+    if model == "mixed":  # the compiled functions: one numba compile of a small tissue
+        kernels = structured.numba()
+        for fn, size in (("rhs", n), ("jac", structured.nnz),
+                         ("obs", len(structured.observable_names))):
+            a = kernels[fn](0.5, y[:, 1].copy(), p[:, 1].copy(), np.empty(size))
+            np.testing.assert_allclose(a, getattr(flat, {"obs": "observe"}.get(fn, fn))(
+                0.5, y[:, 1], p[:, 1]), rtol=1e-13, atol=1e-15)
+
+
+def test_a_changed_structure_compiles_flat_and_copies_keep_the_layout() -> None:
+    from cytosim._tissue_system import layout_of
+
+    grid = cs.tissue(local(), nx.path_graph(3), diffusion={"X": 0.3})
+    assert layout_of(grid) is not None and layout_of(grid.copy()) is not None
+    assert cs.compile_network(grid.with_parameters({"X__1.rate": 0.5})).derivatives == ()
+    grid.add_cytokine("Y", decay_rate=1.0, use_catalogue=False)  # no longer a pure tissue
+    assert layout_of(grid) is None
+    system = cs.compile_network(grid)
+    assert system.derivatives != () and "Y" in system.state_names
+
+
+def test_large_tissues_refuse_the_dense_rodas_methods() -> None:
+    grid = cs.tissue(local(), nx.grid_2d_graph(16, 16), diffusion={"X": 0.3})  # 512 states
+    for method in ("auto", "rodas5p"):
+        with pytest.raises(cs.ParameterError, match=r"dense 512 x 512 matrix .* 'BDF'"):
+            cs.simulate(grid, t_end=1.0, method=method)

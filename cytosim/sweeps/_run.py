@@ -20,11 +20,18 @@ from .._units import to_time
 from .._version import __version__
 from ..compiler import OdeSystem, compile_network
 from ..exceptions import ParameterError
-from ..interventions import Event, prepare, schedule_events, with_infusion_inputs
+from ..interventions import (
+    Dose,
+    Event,
+    prepare,
+    schedule_events,
+    weight_scaled_doses,
+    with_infusion_inputs,
+)
 from ..network import Network
 from . import _storage
 from ._backends import BACKENDS, ERROR, execute
-from ._engine import ENSEMBLE_METHODS, OK, SCIPY_METHODS, ChunkResult, Plan
+from ._engine import ENSEMBLE_METHODS, OK, SCIPY_METHODS, WEIGHT, ChunkResult, Plan
 from .metrics import extra_times, parse_metrics
 from .spaces import design_points, resolve_space
 
@@ -70,6 +77,13 @@ def sweep(
         ``{name: dimension}``: stable parameter names, aliases, derived names
         (``TNF.half_life``) or node names (initial values), each a :class:`Range`,
         :class:`Values`, :class:`Relative`, list or frozen scipy.stats distribution.
+        ``body_weight`` (kg) is the body weight of each point: every dose given per body
+        weight (``"3 mg/kg"``, ``"600000 IU/kg"``: amounts and the rates of infusions given
+        a ``duration``) uses the point's weight instead of the dose's own ``weight``; doses
+        in mg or IU are unchanged. A weight that is not finite and > 0 makes its point
+        ``invalid_parameter``. Sweeping it without any per-kg dose, or with a per-kg
+        infusion given a fixed ``rate`` (its duration would vary), raises
+        :class:`ParameterError`.
     n : int
         Number of points (per dimension for ``design="grid"``).
     design : {"sobol", "lhs", "halton", "random", "grid"} or DataFrame
@@ -124,7 +138,11 @@ def sweep(
     interventions : sequence
         Doses, schedules, therapy presets and graph transformations applied to every point,
         as in :func:`~cytosim.simulate`; the integration restarts at each dose or step, for
-        the compiled methods too.
+        the compiled methods too. Conditional doses (``Dose(..., only_if="TNF > 20")``) are
+        decided for each point at each dose time as :func:`~cytosim.simulate` decides them
+        (on the state just before the dose; a skipped infusion is skipped whole); a
+        condition that reads NaN or inf fails only its point (status
+        ``"untestable_condition"``, the message names the condition, time and value).
     progress : bool, optional
         Show a progress bar (default: only on an interactive terminal).
 
@@ -135,7 +153,8 @@ def sweep(
         ``status`` (``"ok"``, ``"invalid_parameter"``, ``"max_steps"``...) and ``message``
         per point; ``n_rhs`` (right-hand-side evaluations), ``solver`` (the method that
         finished the point, ``""`` for a point not integrated) and ``t_switch`` (see
-        *method*) per point; trajectories (``point``,
+        *method*) per point; with conditional doses, ``n_skipped_doses`` (the point's
+        doses not given because a condition did not hold); trajectories (``point``,
         ``time``, ``variable``) when asked; provenance in ``attrs`` (with *store*, also
         ``store``, its path). Results do not depend on backend, workers, chunk size or on
         whether and how often a stored sweep was interrupted.
@@ -159,27 +178,40 @@ def sweep(
     ...               metrics=["final:X"], method="RK45")
     >>> ds["final:X"].values.round(3).tolist()
     [0.368, 0.135]
+
+    A dose per kg follows each point's body weight; a conditional dose is decided per point:
+
+    >>> pk = cs.pk_compartments(cs.Network(), "mAb", volume=3.0, clearance=0.3)
+    >>> ds = cs.sweep(pk, {"body_weight": cs.Values([50.0, 100.0])}, design="grid",
+    ...               t_end=1.0, metrics=["value_at:mAb@0"], method="RK45",
+    ...               interventions=[cs.Dose("mAb", "2 mg/kg")])
+    >>> ds["value_at:mAb@0"].values.tolist()
+    [100.0, 200.0]
+    >>> ds = cs.sweep(pk, {"mAb": cs.Values([0.0, 50.0])}, design="grid", t_end=1.0,
+    ...               metrics=["final:mAb"], method="RK45",
+    ...               interventions=[cs.Dose("mAb", 100.0, only_if="mAb < 10")])
+    >>> ds["n_skipped_doses"].values.tolist()
+    [0, 1]
     """
     events: tuple[Event, ...] = ()
+    per_kg: list[Dose] = []  # dose records given per body weight
     if interventions:  # the same doses and transformations for every point
         system = compile_network(network)
         t0 = to_time(t_start, system.time_unit, "t_start")
         t1 = to_time(t_end, system.time_unit, "t_end")
         network, timed = prepare(interventions, network)
         events = tuple(schedule_events(timed, network, t0, t1))
-        conditional = sorted({f"{e.target} at t = {e.time:g}" for e in events if e.conditions})
-        if conditional:
-            raise ParameterError("sweeps do not take conditional doses (`only_if`) yet: each "
-                                 "point would need its own decision; found "
-                                 + ", ".join(conditional[:3])
-                                 + (" ..." if len(conditional) > 3 else "")
-                                 + ". Use cs.simulate for conditional regimens.")
         network = with_infusion_inputs(network, [e.target for e in events if e.rate_change])
+        per_kg = weight_scaled_doses(timed)
+    if WEIGHT in space:
+        _check_weight_doses(per_kg)
+    weights = {dose.weight for dose in per_kg}
+    dose_weight = weights.pop() if len(weights) == 1 else None
     system = compile_network(network)
     plan, points = _plan(network, system, space, n=n, design=design, seed=seed, t_end=t_end,
                          t_start=t_start, n_points=n_points, metrics=metrics,
                          trajectories=trajectories, params=params, method=method, rtol=rtol,
-                         atol=atol, max_steps=max_steps)
+                         atol=atol, max_steps=max_steps, dose_weight=dose_weight)
     plan = replace(plan, events=events)
     _check_execution(backend, chunk_size, client, scheduler)
     values = points.to_numpy(dtype=float)
@@ -191,11 +223,10 @@ def sweep(
     if path is not None:
         key = _storage.fingerprint(system, plan, space, points, design=design, seed=seed, n=n,
                                    params=params, n_points=n_points, chunk_size=chunk_size)
-        key["interventions"] = [repr(event) for event in events]
         kept = plan.trajectory_index
         layout = _storage.Layout(points, tuple(m.name for m in plan.metrics),
                                  None if kept is None else plan.t_out[kept], plan.columns,
-                                 chunk_size, attrs)
+                                 chunk_size, attrs, skipped=plan.conditional)
         sink = _storage.open_store(path, key, layout, overwrite=overwrite)
         done = sink.completed()
         if done:
@@ -239,11 +270,27 @@ def _check_execution(backend: str, chunk_size: int, client: Any, scheduler: str 
         import_distributed()  # fail before any work is done
 
 
+def _check_weight_doses(per_kg: Sequence[Dose]) -> None:
+    """A swept body weight needs doses that follow it; per-kg infusions given a fixed `rate`
+    cannot: their duration would depend on the weight, and every point shares the event
+    times."""
+    if not per_kg:  # an error, not a warning: a dimension that changes nothing is a mistake
+        raise ParameterError(f"`{WEIGHT}` is swept but no dose is given per body weight "
+                             "(mg/kg, IU/kg), so it would change nothing; give per-kg doses "
+                             "in `interventions` or leave it out of the space")
+    for dose in per_kg:
+        if dose.rate is not None:
+            raise ParameterError(f"the infusion into {dose.target!r} at t = {dose.time:g} has "
+                                 f"a per-kg amount ({dose.amount}) and a fixed `rate`, so its "
+                                 f"duration would depend on `{WEIGHT}`; give the infusion's "
+                                 "`duration` instead of its rate to sweep the body weight")
+
+
 def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: int | None,
           design: str | pd.DataFrame, seed: int | None, t_end: Any, t_start: Any,
           n_points: int, metrics: Sequence[Any], trajectories: bool | Sequence[float],
           params: Mapping[str, float] | None, method: str, rtol: float, atol: float,
-          max_steps: int) -> tuple[Plan, pd.DataFrame]:
+          max_steps: int, dose_weight: float | None = None) -> tuple[Plan, pd.DataFrame]:
     if method not in METHODS:
         raise ParameterError(f"`method` must be one of {METHODS}, got {method!r}")
     for name, tol in (("rtol", rtol), ("atol", atol)):
@@ -265,7 +312,18 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
     baseline: dict[str, float] = {}
     for name in space:
         canonical = aliases.get(name, name)
-        if canonical in system.derived_params:
+        if name == WEIGHT:
+            clash = [n for n in (*param_index, *aliases, *state_index,
+                                 *system.observable_names) if n == WEIGHT]
+            if clash:
+                raise ParameterError(f"the network has a node or parameter named {WEIGHT!r}, "
+                                     "which the sweeps reserve for the body weight of per-kg "
+                                     "doses; rename it to sweep either")
+            targets.append(("weight", 0))
+            transforms.append(None)
+            if dose_weight is not None:  # the doses' own weight: the centre of a Relative
+                baseline[name] = dose_weight
+        elif canonical in system.derived_params:
             canonical_name, transform = system.derived_params[canonical]
             targets.append(("param", param_index[canonical_name]))
             transforms.append(transform)
@@ -362,6 +420,8 @@ def _dataset(plan: Plan, points: pd.DataFrame, results: Sequence[ChunkResult],
     data["n_rhs"] = ("point", cat(lambda r: r.n_rhs))
     data["solver"] = ("point", cat(lambda r: r.solver).astype(str))
     data["t_switch"] = ("point", cat(lambda r: r.t_switch))
+    if plan.conditional:
+        data["n_skipped_doses"] = ("point", cat(lambda r: r.skipped_doses()))
     if plan.trajectory_index is not None:
         data["trajectory"] = (("point", "time", "variable"),
                               cat(lambda r: r.trajectories))

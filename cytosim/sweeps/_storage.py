@@ -11,6 +11,7 @@ Layout of ``sweep.zarr`` (Zarr format 2, which zarr 2 and zarr 3 both read and w
     n_rhs           (point,) int64                      one Zarr chunk per sweep chunk
     solver          (point,) variable-length UTF-8      one Zarr chunk per sweep chunk
     t_switch        (point,) float64                    one Zarr chunk per sweep chunk
+    n_skipped_doses (point,) int64, with conditional doses  one Zarr chunk per sweep chunk
     trajectory      (point, time, variable) float64     one Zarr chunk per sweep chunk
     _chunk_done     (chunk,) uint8, one object per sweep chunk: 1 once the chunk is complete
 
@@ -30,7 +31,10 @@ called ``sweep()`` writes.
 
 Fingerprint. A store remembers what produced it: everything the results depend on. Running
 a sweep on an existing store resumes it when the fingerprints are equal and raises
-:class:`~cytosim.StorageError`, naming the fields that differ, when they are not.
+:class:`~cytosim.StorageError`, naming the fields that differ, when they are not. The
+interventions are recorded as the repr of each event: time, target, amount, rate change,
+amount and rate per kg, parameter step and conditions, all as data; a swept
+``body_weight`` is a coordinate like any other.
 """
 
 from __future__ import annotations
@@ -58,7 +62,7 @@ from ..exceptions import MissingDependencyError, StorageError
 from ._engine import ChunkResult, Plan
 from .spaces import Range, Relative, Values
 
-FORMAT = 2  # version of the layout above; part of the fingerprint
+FORMAT = 3  # version of the layout above; part of the fingerprint
 HEADER = "cytosim_sweep"
 DONE = "_chunk_done"
 
@@ -98,7 +102,7 @@ def fingerprint(system: OdeSystem, plan: Plan, space: Mapping[str, Any], points:
         "trajectories": (None if plan.trajectory_index is None
                          else plan.t_out[plan.trajectory_index].tolist()),
         "params": {str(k): float(v) for k, v in sorted((params or {}).items())},
-        "interventions": [],  # reserved: interventions will be described here
+        "interventions": [repr(event) for event in plan.events],
         "method": plan.method,
         "rtol": plan.rtol,
         "atol": plan.atol,
@@ -150,6 +154,7 @@ class Layout:
     variables: tuple[str, ...]  # trajectory variables
     chunk_size: int
     attrs: dict[str, Any]  # provenance, restored on the Dataset read back
+    skipped: bool = False  # whether n_skipped_doses is stored (sweeps with conditional doses)
 
 
 def key(name: str) -> str:
@@ -184,6 +189,8 @@ class SweepStore:
         g["n_rhs"][start:stop] = result.n_rhs
         g["solver"][start:stop] = np.asarray(result.solver, dtype=str)
         g["t_switch"][start:stop] = result.t_switch
+        if self.layout.get("skipped"):
+            g["n_skipped_doses"][start:stop] = result.skipped_doses()
         if self.layout["trajectory"]:
             g["trajectory"][start:stop] = result.trajectories
         if complete:  # last: a chunk with a marker has all its data
@@ -203,6 +210,8 @@ class SweepStore:
         data["n_rhs"] = ("point", np.asarray(g["n_rhs"][:]))
         data["solver"] = ("point", _text(g["solver"][:]))
         data["t_switch"] = ("point", np.asarray(g["t_switch"][:]))
+        if self.layout.get("skipped"):
+            data["n_skipped_doses"] = ("point", np.asarray(g["n_skipped_doses"][:]))
         if self.layout["trajectory"]:
             lazy = indexing.LazilyIndexedArray(_ZarrArray(g["trajectory"]))
             data["trajectory"] = xr.Variable(("point", "time", "variable"), lazy)
@@ -312,6 +321,8 @@ def _create(zarr: Any, path: Path, fingerprint: dict[str, Any], layout: Layout) 
     array("n_rhs", ("point",), (n,), "i8", None, (size,), coordinates)
     array("solver", ("point",), (n,), str, "", (size,), coordinates)
     array("t_switch", ("point",), (n,), "f8", np.nan, (size,), coordinates)
+    if layout.skipped:
+        array("n_skipped_doses", ("point",), (n,), "i8", None, (size,), coordinates)
     if layout.times is not None:
         k, v = len(layout.times), len(layout.variables)
         array("time", ("time",), (k,), "f8", np.nan)[:] = layout.times
@@ -322,7 +333,8 @@ def _create(zarr: Any, path: Path, fingerprint: dict[str, Any], layout: Layout) 
     group.attrs[HEADER] = {
         "fingerprint": fingerprint,
         "layout": {"coords": list(layout.points.columns), "metrics": list(layout.metrics),
-                   "trajectory": layout.times is not None, "chunk_size": layout.chunk_size},
+                   "trajectory": layout.times is not None, "chunk_size": layout.chunk_size,
+                   "skipped": layout.skipped},
         "attrs": layout.attrs,
     }
     if path.exists():  # an empty folder, or a sweep store being overwritten

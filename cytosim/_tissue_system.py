@@ -1,0 +1,356 @@
+"""Compile a tissue network by its structure: one site's model, looped over sites, plus diffusion.
+
+A network made by :func:`cytosim.tissue` is the same local model on every site of a graph,
+coupled only by diffusive ``transfers`` edges. Compiling it flat (one expression tree per
+state) generates code proportional to the number of sites: megabytes of source for a
+1,000-site grid, which numba takes longer to compile than any simulation takes to run.
+Here the local model is compiled once and the tissue's functions are written around it:
+
+- numpy: the local right-hand side evaluated for every site at once (sites as the member
+  axis), gathered from and scattered to the flat state vector by index arrays; diffusion
+  as vectorised gathers over the edge list, ``np.bincount`` for the sums;
+- numba: the local functions renamed ``site_rhs``, ``site_jac``, ``site_obs`` and a loop
+  over sites and edges with the index arrays as module constants.
+
+State, parameter and observable names and their order are the flat compile's, and so are
+the values: every site reads its own parameters (``P__0_3.growth_rate``), so a tissue whose
+sites were given different values after :func:`~cytosim.tissue` still compiles this way;
+any change of structure (a node, edge or observable added) falls back to the flat compile.
+
+The diffusion term is the ``transfers`` rate law written out (see
+:func:`cytosim.kinetics._transfers` and :func:`cytosim._assemble.contribution_scale`): the
+amount flowing from ``S`` (site *a*) to ``T`` (site *b*) is ``F = D * pos(amount(S))`` per
+time, with ``amount(S) = y_S * V_a`` for a concentration state; ``y_S`` loses ``F`` and
+``y_T`` gains it, each divided by its own compartment volume when it is a concentration.
+The tests compare both engines with the flat compile on grids with unequal volumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from .compiler import OdeSystem
+    from .network import Network
+
+__all__ = ["TissueLayout", "compile_tissue", "layout_of"]
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True, eq=False)
+class TissueLayout:
+    """What :func:`cytosim.tissue` built: the local model, the site labels, the diffusion edges.
+
+    *skeleton* is the tissue network's structure without values when it was built
+    (:func:`skeleton`); the structured compile applies only while it is unchanged.
+    """
+
+    local: Network
+    labels: tuple[str, ...]
+    edges: tuple[tuple[str, str], ...]  # (source node, target node) of each diffusion edge
+    skeleton: tuple[Any, ...]
+
+
+def skeleton(network: Network) -> tuple[Any, ...]:
+    """Nodes, elements (with kinds), observables and compartments: the structure, no values."""
+    graph = network._graph
+    return (tuple(graph.nodes),
+            tuple((u, v, k, d["kind"]) for u, v, k, d in graph.edges(keys=True, data=True)),
+            tuple(graph.graph["observables"]), tuple(graph.graph["compartments"]))
+
+
+def layout_of(network: Network) -> TissueLayout | None:
+    """The network's tissue layout if it still describes the network, else None."""
+    layout: TissueLayout | None = getattr(network, "_tissue", None)
+    if layout is None or skeleton(network) != layout.skeleton:
+        return None
+    return layout
+
+
+def site_name(name: str, label: str, nodes: set[str], compartments: set[str]) -> str:
+    """The name at site *label* of a local parameter: ``TNF.rate`` -> ``TNF__2_3.rate``.
+
+    The head (a node or a compartment) and every node named inside the rest are renamed,
+    the same way :func:`cytosim.tissue` names the copies.
+    """
+    from .tissue import _rename_prefix
+
+    head, _, tail = name.partition(".")
+    if head not in nodes and head not in compartments:
+        return name
+    return f"{head}__{label}.{_rename_prefix(tail, nodes, label)}"
+
+
+@dataclass(frozen=True)
+class _Indices:
+    """Index arrays of the structured functions (all int64)."""
+
+    site_y: IntArray  # (n_sites, n_local_states): flat state index
+    site_p: IntArray  # (n_sites, n_local_params)
+    site_o: IntArray  # (n_sites, n_local_observables)
+    src: IntArray  # per diffusion edge: source state, target state, rate parameter,
+    dst: IntArray  # the source's and the target's compartment volume parameters
+    rate: IntArray
+    v_src: IntArray
+    v_dst: IntArray
+    conc_src: FloatArray  # 1.0 for a concentration state (divide by volume), else 0.0
+    conc_dst: FloatArray
+    jac_local: IntArray  # (n_sites, nnz_local): position in the flat Jacobian values
+    jac_ss: IntArray  # per edge: position of d(source)/d(source), d(target)/d(source)
+    jac_ts: IntArray
+
+
+def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
+    """The structured :class:`OdeSystem` of a tissue network (see the module docstring)."""
+    from ._assemble import parameter_specs
+    from .compiler import OdeSystem, _readonly, compile_network
+
+    local = compile_network(layout.local)
+    graph = network._graph
+    states = tuple(graph.nodes)
+    state_index = {n: i for i, n in enumerate(states)}
+    table = network.parameters()
+    params = tuple(table.index)
+    param_index = {n: i for i, n in enumerate(params)}
+    observables = tuple(graph.graph["observables"])
+    obs_index = {n: i for i, n in enumerate(observables)}
+    local_graph = layout.local._graph
+    nodes, compartments = set(local_graph.nodes), set(local_graph.graph["compartments"])
+    labels = layout.labels
+
+    site_y = np.array([[state_index[f"{s}__{label}"] for s in local.state_names]
+                       for label in labels], dtype=np.int64)
+    site_p = np.array([[param_index[site_name(q, label, nodes, compartments)]
+                        for q in local.param_names] for label in labels], dtype=np.int64)
+    site_o = np.array([[obs_index[f"{o}__{label}"] for o in local.observable_names]
+                       for label in labels], dtype=np.int64).reshape(
+        len(labels), len(local.observable_names))
+
+    src: list[int] = []
+    dst: list[int] = []
+    rate: list[int] = []
+    v_src: list[int] = []
+    v_dst: list[int] = []
+    conc_src: list[float] = []
+    conc_dst: list[float] = []
+    for u, v in layout.edges:
+        key = next(k for k, d in graph[u][v].items() if d["kind"] == "transfers")
+        src.append(state_index[u])
+        dst.append(state_index[v])
+        rate.append(param_index[f"{network.element_prefix(u, v, key)}.rate"])
+        for node, volumes, conc in ((u, v_src, conc_src), (v, v_dst, conc_dst)):
+            volumes.append(param_index[f"{graph.nodes[node]['compartment']}.volume"])
+            conc.append(0.0 if graph.nodes[node]["quantity"] == "amount" else 1.0)
+
+    # the Jacobian pattern: every site's local entries and two entries per edge, CSC order
+    n = len(states)
+    local_rows, local_cols = site_y[:, local.rows], site_y[:, local.cols]
+    src_a, dst_a = np.array(src, dtype=np.int64), np.array(dst, dtype=np.int64)
+    all_rows = np.concatenate([local_rows.ravel(), src_a, dst_a])
+    all_cols = np.concatenate([local_cols.ravel(), src_a, src_a])
+    keys, position = np.unique(all_cols * n + all_rows, return_inverse=True)
+    position = position.astype(np.int64)
+    n_local = local_rows.size
+    ix = _Indices(
+        site_y=site_y, site_p=site_p, site_o=site_o, src=src_a, dst=dst_a,
+        rate=np.array(rate, dtype=np.int64), v_src=np.array(v_src, dtype=np.int64),
+        v_dst=np.array(v_dst, dtype=np.int64), conc_src=np.array(conc_src),
+        conc_dst=np.array(conc_dst), jac_local=position[:n_local].reshape(local_rows.shape),
+        jac_ss=position[n_local:n_local + len(src)], jac_ts=position[n_local + len(src):])
+
+    specs, derived = parameter_specs(network, params)
+    numba_source = _numba_source(local, ix)
+    structure = network.structure()
+    obs_info = graph.graph["observables"]
+    return OdeSystem(
+        name=network.name,
+        time_unit=network.time_unit,
+        state_names=states,
+        state_units=tuple(str(graph.nodes[s]["unit"]) for s in states),
+        param_names=params,
+        param_units=tuple(str(u) for u in table["unit"]),
+        observable_names=observables,
+        observable_units=tuple(str(obs_info[o]["unit"]) for o in observables),
+        default_params=_readonly(table["value"].to_numpy(dtype=float)),
+        default_initial=_readonly([float(graph.nodes[s]["initial"]) for s in states]),
+        rows=_readonly(keys % n, np.int64),
+        cols=_readonly(keys // n, np.int64),
+        derivatives=(),
+        jacobian=(),
+        observable_exprs=(),
+        param_specs=specs,
+        derived_params=derived,
+        structure_key=hashlib.sha256(numba_source.encode()).hexdigest()[:32],
+        model_hash=hashlib.sha256(json.dumps(structure, sort_keys=True, default=str).encode()
+                                  ).hexdigest()[:32],
+        sources={"numba": numba_source,
+                 "numpy": f"# tissue of {len(labels)} sites; the local model:\n"
+                          + local.sources["numpy"]},
+        _numpy=_numpy_functions(local, ix, n, len(keys), len(observables)),
+    )
+
+
+def _aligned(y: FloatArray, p: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """*y* and *p* with singleton axes inserted after the first, so that their trailing
+    (member, time...) axes broadcast after any gather along the first axis."""
+    members = np.broadcast_shapes(y.shape[1:], p.shape[1:])
+
+    def expand(a: FloatArray) -> FloatArray:
+        return a.reshape(a.shape[0], *([1] * (len(members) - a.ndim + 1)), *a.shape[1:])
+
+    return expand(y), expand(p)
+
+
+def _diffusion_flow(y: FloatArray, p: FloatArray, ix: _Indices) -> tuple[FloatArray, ...]:
+    """Per edge (rows; members on trailing axes): the amount flow, the source's amount and
+    the divisors of the source's and the target's change (aligned *y* and *p*)."""
+    shape = (-1, *([1] * (y.ndim - 1)))
+    v_src = np.where(ix.conc_src.reshape(shape) > 0, p[ix.v_src], 1.0)
+    v_dst = np.where(ix.conc_dst.reshape(shape) > 0, p[ix.v_dst], 1.0)
+    amount = y[ix.src] * v_src
+    return p[ix.rate] * np.maximum(amount, 0.0), amount, v_src, v_dst
+
+
+def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: int
+                     ) -> dict[str, Any]:
+    site_rhs, site_jac, site_obs = (local._numpy[k] for k in ("rhs", "jac", "obs"))
+    t_y, t_p, t_o = ix.site_y.T, ix.site_p.T, ix.site_o.T
+    to_src, to_dst = _scatter(ix.src, n), _scatter(ix.dst, n)
+    to_local = _scatter(ix.jac_local.T.ravel(), nnz)
+    to_ss, to_ts = _scatter(ix.jac_ss, nnz), _scatter(ix.jac_ts, nnz)
+
+    def sites(y: FloatArray, p: FloatArray, rows: int) -> tuple[FloatArray, ...]:
+        ys, ps = y[t_y], p[t_p]  # (local states or parameters, sites, members...)
+        return ys, ps, np.empty((rows, *np.broadcast_shapes(ys.shape[1:], ps.shape[1:])))
+
+    def rhs(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
+        y, p = _aligned(y, p)
+        out[t_y] = site_rhs(t, *sites(y, p, t_y.shape[0]))
+        flow, _, v_src, v_dst = _diffusion_flow(y, p, ix)
+        out -= to_src(flow / v_src)
+        out += to_dst(flow / v_dst)
+        return out
+
+    def jac(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
+        y, p = _aligned(y, p)
+        values = site_jac(t, *sites(y, p, local.nnz))  # (nnz_local, sites, members...)
+        out[...] = to_local(values.reshape(-1, *values.shape[2:]))
+        _, amount, v_src, v_dst = _diffusion_flow(y, p, ix)
+        slope = p[ix.rate] * (amount >= 0.0) * v_src  # d flow / d y_source
+        out -= to_ss(slope / v_src)
+        out += to_ts(slope / v_dst)
+        return out
+
+    def obs(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
+        if n_obs:
+            y, p = _aligned(y, p)
+            out[t_o] = site_obs(t, *sites(y, p, t_o.shape[0]))
+        return out
+
+    return {"rhs": rhs, "jac": jac, "obs": obs}
+
+
+def _scatter(index: IntArray, size: int) -> Any:
+    """``f(values)``: ``out[index[k]] += values[k]`` into *size* rows (members on trailing
+    axes), as a product with a sparse 0/1 matrix (summing repeated indices)."""
+    matrix = sp.csr_matrix((np.ones(len(index)), (index, np.arange(len(index)))),
+                           shape=(size, len(index)))
+
+    def scatter(values: FloatArray) -> FloatArray:
+        if values.ndim == 1:
+            return matrix @ values  # type: ignore[no-any-return]
+        return (matrix @ values.reshape(values.shape[0], -1)).reshape(  # type: ignore[no-any-return]
+            size, *values.shape[1:])
+
+    return scatter
+
+
+_LOCAL_DEF = re.compile(r"^def (rhs|jac|obs)\(", flags=re.MULTILINE)
+
+
+def _constant(name: str, values: NDArray[Any]) -> str:
+    dtype = "np.int64" if values.dtype.kind == "i" else "np.float64"
+    flat = ", ".join(repr(v) for v in values.ravel().tolist())
+    return f"{name} = np.array([{flat}], dtype={dtype}).reshape({values.shape!r})"
+
+
+def _numba_source(local: OdeSystem, ix: _Indices) -> str:
+    """Scalar ``rhs``, ``jac`` and ``obs`` (numba dialect) looping over sites and edges."""
+    renamed = _LOCAL_DEF.sub(lambda m: f"def site_{m.group(1)}(", local.sources["numba"])
+    constants = "\n".join(_constant(name.upper(), getattr(ix, name)) for name in (
+        "site_y", "site_p", "site_o", "src", "dst", "rate", "v_src", "v_dst", "conc_src",
+        "conc_dst", "jac_local", "jac_ss", "jac_ts"))
+    ns, n_params, n_local_obs = ix.site_y.shape[1], ix.site_p.shape[1], ix.site_o.shape[1]
+    return f"""{renamed}
+
+
+{constants}
+
+
+def rhs(t, y, p, out):
+    ys = np.empty({ns})
+    ps = np.empty({n_params})
+    outs = np.empty({ns})
+    for s in range(SITE_Y.shape[0]):
+        for i in range({ns}):
+            ys[i] = y[SITE_Y[s, i]]
+        for j in range({n_params}):
+            ps[j] = p[SITE_P[s, j]]
+        site_rhs(t, ys, ps, outs)
+        for i in range({ns}):
+            out[SITE_Y[s, i]] = outs[i]
+    for e in range(SRC.shape[0]):
+        v_src = p[V_SRC[e]] if CONC_SRC[e] > 0.0 else 1.0
+        v_dst = p[V_DST[e]] if CONC_DST[e] > 0.0 else 1.0
+        flow = p[RATE[e]] * max(y[SRC[e]] * v_src, 0.0)
+        out[SRC[e]] -= flow / v_src
+        out[DST[e]] += flow / v_dst
+    return out
+
+
+def jac(t, y, p, out):
+    ys = np.empty({ns})
+    ps = np.empty({n_params})
+    js = np.empty({local.nnz})
+    out[:] = 0.0
+    for s in range(SITE_Y.shape[0]):
+        for i in range({ns}):
+            ys[i] = y[SITE_Y[s, i]]
+        for j in range({n_params}):
+            ps[j] = p[SITE_P[s, j]]
+        site_jac(t, ys, ps, js)
+        for k in range({local.nnz}):
+            out[JAC_LOCAL[s, k]] += js[k]
+    for e in range(SRC.shape[0]):
+        v_src = p[V_SRC[e]] if CONC_SRC[e] > 0.0 else 1.0
+        v_dst = p[V_DST[e]] if CONC_DST[e] > 0.0 else 1.0
+        slope = p[RATE[e]] * v_src if y[SRC[e]] * v_src >= 0.0 else 0.0
+        out[JAC_SS[e]] -= slope / v_src
+        out[JAC_TS[e]] += slope / v_dst
+    return out
+
+
+def obs(t, y, p, out):
+    ys = np.empty({ns})
+    ps = np.empty({n_params})
+    outs = np.empty({max(n_local_obs, 1)})
+    for s in range(SITE_O.shape[0]):
+        for i in range({ns}):
+            ys[i] = y[SITE_Y[s, i]]
+        for j in range({n_params}):
+            ps[j] = p[SITE_P[s, j]]
+        site_obs(t, ys, ps, outs)
+        for i in range({n_local_obs}):
+            out[SITE_O[s, i]] = outs[i]
+    return out
+"""
