@@ -105,8 +105,7 @@ def tissue_sbml(network: cs.Network) -> str:
         params = [param[site_name(q, label, nodes, compartments)] for q in local.param_names]
         for i, derivative in enumerate(local.derivatives):
             terms[states[i]].append(formula(derivative, states, params))
-    for u, v in layout.edges:
-        key = next(k for k, d in graph[u][v].items() if d["kind"] == "transfers")
+    for u, v, key in layout.edges:
         rate = param[f"{network.element_prefix(u, v, key)}.rate"]
         volume = {n: f"p{param[graph.nodes[n]['compartment'] + '.volume']}"
                   if graph.nodes[n]["quantity"] != "amount" else "1" for n in (u, v)}

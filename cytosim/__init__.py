@@ -29,6 +29,7 @@ from .exceptions import ModelError as ModelError
 from .exceptions import ParameterError as ParameterError
 from .exceptions import SolverError as SolverError
 from .exceptions import StorageError as StorageError
+from .exceptions import UntestableCondition as UntestableCondition
 from .interventions import Block as Block
 from .interventions import Condition as Condition
 from .interventions import Dose as Dose
@@ -76,6 +77,7 @@ __all__ = [
     "SolverError",
     "StorageError",
     "TimeCourse",
+    "UntestableCondition",
     "Values",
     "__version__",
     "body_weight",

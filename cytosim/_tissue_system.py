@@ -57,7 +57,7 @@ class TissueLayout:
 
     local: Network
     labels: tuple[str, ...]
-    edges: tuple[tuple[str, str], ...]  # (source node, target node) of each diffusion edge
+    edges: tuple[tuple[str, str, Any], ...]  # (source, target, key) of each diffusion edge
     skeleton: tuple[Any, ...]
 
 
@@ -72,7 +72,8 @@ def skeleton(network: Network) -> tuple[Any, ...]:
 def layout_of(network: Network) -> TissueLayout | None:
     """The network's tissue layout if it still describes the network, else None."""
     layout: TissueLayout | None = getattr(network, "_tissue", None)
-    if layout is None or skeleton(network) != layout.skeleton:
+    if layout is None or network.kinds is not layout.local.kinds or (
+            skeleton(network) != layout.skeleton):
         return None
     return layout
 
@@ -143,8 +144,7 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
     v_dst: list[int] = []
     conc_src: list[float] = []
     conc_dst: list[float] = []
-    for u, v in layout.edges:
-        key = next(k for k, d in graph[u][v].items() if d["kind"] == "transfers")
+    for u, v, key in layout.edges:
         src.append(state_index[u])
         dst.append(state_index[v])
         rate.append(param_index[f"{network.element_prefix(u, v, key)}.rate"])
@@ -297,21 +297,29 @@ def _numba_source(local: OdeSystem, ix: _Indices) -> str:
 {constants}
 
 
+def gather(s, y, p, ys, ps):
+    for i in range({ns}):
+        ys[i] = y[SITE_Y[s, i]]
+    for j in range({n_params}):
+        ps[j] = p[SITE_P[s, j]]
+
+
+def edge_volumes(e, p):
+    return (p[V_SRC[e]] if CONC_SRC[e] > 0.0 else 1.0,
+            p[V_DST[e]] if CONC_DST[e] > 0.0 else 1.0)
+
+
 def rhs(t, y, p, out):
     ys = np.empty({ns})
     ps = np.empty({n_params})
     outs = np.empty({ns})
     for s in range(SITE_Y.shape[0]):
-        for i in range({ns}):
-            ys[i] = y[SITE_Y[s, i]]
-        for j in range({n_params}):
-            ps[j] = p[SITE_P[s, j]]
+        gather(s, y, p, ys, ps)
         site_rhs(t, ys, ps, outs)
         for i in range({ns}):
             out[SITE_Y[s, i]] = outs[i]
     for e in range(SRC.shape[0]):
-        v_src = p[V_SRC[e]] if CONC_SRC[e] > 0.0 else 1.0
-        v_dst = p[V_DST[e]] if CONC_DST[e] > 0.0 else 1.0
+        v_src, v_dst = edge_volumes(e, p)
         flow = p[RATE[e]] * max(y[SRC[e]] * v_src, 0.0)
         out[SRC[e]] -= flow / v_src
         out[DST[e]] += flow / v_dst
@@ -324,16 +332,12 @@ def jac(t, y, p, out):
     js = np.empty({local.nnz})
     out[:] = 0.0
     for s in range(SITE_Y.shape[0]):
-        for i in range({ns}):
-            ys[i] = y[SITE_Y[s, i]]
-        for j in range({n_params}):
-            ps[j] = p[SITE_P[s, j]]
+        gather(s, y, p, ys, ps)
         site_jac(t, ys, ps, js)
         for k in range({local.nnz}):
             out[JAC_LOCAL[s, k]] += js[k]
     for e in range(SRC.shape[0]):
-        v_src = p[V_SRC[e]] if CONC_SRC[e] > 0.0 else 1.0
-        v_dst = p[V_DST[e]] if CONC_DST[e] > 0.0 else 1.0
+        v_src, v_dst = edge_volumes(e, p)
         slope = p[RATE[e]] * v_src if y[SRC[e]] * v_src >= 0.0 else 0.0
         out[JAC_SS[e]] -= slope / v_src
         out[JAC_TS[e]] += slope / v_dst
@@ -345,10 +349,7 @@ def obs(t, y, p, out):
     ps = np.empty({n_params})
     outs = np.empty({max(n_local_obs, 1)})
     for s in range(SITE_O.shape[0]):
-        for i in range({ns}):
-            ys[i] = y[SITE_Y[s, i]]
-        for j in range({n_params}):
-            ps[j] = p[SITE_P[s, j]]
+        gather(s, y, p, ys, ps)
         site_obs(t, ys, ps, outs)
         for i in range({n_local_obs}):
             out[SITE_O[s, i]] = outs[i]

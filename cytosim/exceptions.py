@@ -26,6 +26,10 @@ class ModelError(CytosimError, ValueError):
     """A network, model file or graph is malformed (unknown kind, node, name or bad value)."""
 
 
+class UntestableCondition(ModelError):
+    """A conditional dose's condition reads NaN or inf at its dose time."""
+
+
 class ParameterError(CytosimError, ValueError):
     """A parameter or initial value given to a simulation or sweep is unknown or invalid."""
 

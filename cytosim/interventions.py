@@ -133,6 +133,9 @@ def _conditions(value: Any) -> tuple[Condition, ...]:
     return tuple(out)
 
 
+InfusionKey = tuple[str, float, float, float]  # target, start, rate, end of an infusion
+
+
 @dataclass(frozen=True)
 class Event:
     """A discontinuity: add *amount* to *target*, change its infusion rate by *rate_change*,
@@ -157,7 +160,7 @@ class Event:
     conditions: tuple[Condition, ...] = ()
     amount_per_kg: float = 0.0
     rate_per_kg: float = 0.0
-    key: tuple[str, float, float] = field(default=("", 0.0, 0.0), repr=False, compare=False)
+    key: InfusionKey = field(default=("", 0.0, 0.0, 0.0), repr=False, compare=False)
 
     @property
     def per_kg(self) -> bool:
@@ -338,7 +341,8 @@ class Dose:
         for time in self.times():
             if time > t_end:
                 break
-            tags: dict[str, Any] = {"conditions": self.only_if, "key": (self.target, time, 0.0)}
+            tags: dict[str, Any] = {"conditions": self.only_if,
+                                    "key": (self.target, time, 0.0, time)}
             if self.rate is None and self.duration is None:
                 out.append(Event(time, self.target, amount=amount, amount_per_kg=amount_kg,
                                  **tags))
@@ -352,7 +356,8 @@ class Dose:
                 rate_kg = amount_kg / duration
                 rate = amount / duration if per_kg is None else rate_kg * self.weight
                 length = duration if rate > 0 else 0.0
-            tags["key"] = (self.target, time, rate)
+            # start and stop pair by target, start, rate and end: equal keys are interchangeable
+            tags["key"] = (self.target, time, rate, time + length)
             out.append(Event(time, self.target, rate_change=rate, rate_per_kg=rate_kg, **tags))
             # the stop follows its start: no condition of its own
             out.append(Event(time + length, self.target, rate_change=-rate,
@@ -515,7 +520,7 @@ def untestable(condition: Condition, event: Event, time: float, value: float) ->
 
 
 def decide_doses(now: Sequence[Event], time: float, values: Mapping[str, NDArray[np.float64]],
-                 pending: MutableMapping[tuple[str, float, float], NDArray[np.int64]],
+                 pending: MutableMapping[InfusionKey, NDArray[np.int64]],
                  members: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_],
                                         NDArray[np.object_]]:
     """Which of the events *now* (all at *time*, in schedule order) apply to each member.

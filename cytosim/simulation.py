@@ -14,8 +14,15 @@ from ._jit import numba_available
 from ._units import to_time
 from ._version import __version__
 from .compiler import OdeSystem, compile_network
-from .exceptions import ModelError, ParameterError, SolverError
-from .interventions import Event, decide_doses, prepare, schedule_events, with_infusion_inputs
+from .exceptions import ParameterError, SolverError, UntestableCondition
+from .interventions import (
+    Event,
+    InfusionKey,
+    decide_doses,
+    prepare,
+    schedule_events,
+    with_infusion_inputs,
+)
 from .network import Network
 from .result import TimeCourse
 from .solvers import auto, dopri5, rodas
@@ -69,9 +76,9 @@ def simulate(
         states on, dense below), or one of cytosim's compiled solvers (the sweeps' kernels
         for one point: ``"auto"`` switches from DOPRI5 to Rodas5P when stiff; numba compiles
         the model's kernel once, cached on disk; fastest for repeated small simulations).
-        Rodas5P factors a dense matrix, so ``"auto"`` and ``"rodas5p"`` are refused above
-        500 states (use ``"BDF"``, sparse, or ``"dopri5"`` for a large non-stiff model such
-        as a tissue graph).
+        Rodas5P factors a dense matrix, so ``"rodas5p"`` is refused above 500 states and
+        ``"auto"`` is slow there if the model turns out stiff: use ``"BDF"`` (sparse), or
+        ``"dopri5"`` for a large non-stiff model such as a tissue graph.
     rtol, atol : float
         Relative and absolute tolerances.
     max_step : float
@@ -125,10 +132,10 @@ def simulate(
                              f"{method!r}")
     if engine not in ENGINES:
         raise ParameterError(f"`engine` must be one of {ENGINES}, got {engine!r}")
-    if method in ("auto", "rodas5p") and system.n_states > DENSE_LU_MAX:
-        raise ParameterError(f"`method={method!r}` may factor a dense {system.n_states} x "
-                             f"{system.n_states} matrix at each step (Rodas5P); use 'BDF' "
-                             f"(sparse Jacobian) or, if the model is not stiff, 'dopri5'")
+    if method == "rodas5p" and system.n_states > DENSE_LU_MAX:
+        raise ParameterError(f"`method='rodas5p'` factors a dense {system.n_states} x "
+                             f"{system.n_states} matrix at each step; use 'BDF' (sparse "
+                             f"Jacobian) or, if the model is not stiff, 'dopri5'")
     for name, tol in (("rtol", rtol), ("atol", atol)):
         if not (isinstance(tol, int | float) and np.isfinite(tol) and tol > 0):
             raise ParameterError(f"`{name}` must be a positive number, got {tol!r}")
@@ -167,7 +174,8 @@ def simulate(
         if raise_on_failure:
             raise SolverError(message, t=reached, states=offending)
     with np.errstate(divide="ignore", invalid="ignore"):  # a ratio over 0 is inf, say so
-        observed = system.observe(t, y, p) if system.observable_names and len(t) else (
+        observed = system.observe(t, y, parameters_in_force(system, events, t, p)) if (
+            system.observable_names and len(t)) else (
             np.empty((len(system.observable_names), len(t))))
     values = np.vstack([y, observed]).T.copy()
     provenance = {
@@ -217,6 +225,23 @@ def _carry_initial(y0: NDArray[np.float64], base: OdeSystem, system: OdeSystem,
         if name in index and system.default_initial[index[name]] == base.default_initial[j]:
             out[index[name]] = y0[j]
     return out
+
+
+def parameters_in_force(system: OdeSystem, events: Sequence[Event], t: NDArray[np.float64],
+                        p: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The parameters at each output time *t*, with the parameter steps
+    (:class:`~cytosim.SetParameter`) among *events* applied from their time on: *p* itself
+    when there are none, else shape ``(n_params, len(t))`` for *p* of shape ``(n_params,)``
+    and ``(n_params, m, len(t))`` for *p* of shape ``(m, n_params)`` (sweep members), ready
+    for :meth:`OdeSystem.observe`."""
+    steps = sorted((e for e in events if e.parameter), key=lambda e: e.time)
+    if not steps:
+        return p if p.ndim == 1 else p.T[:, :, None]
+    rows = np.repeat(np.atleast_2d(p).T[:, :, None], len(t), axis=2)  # (n_params, m, k)
+    index = {name: i for i, name in enumerate(system.param_names)}
+    for event in steps:
+        rows[index[event.parameter], :, t >= event.time] = event.value
+    return rows[:, 0, :] if p.ndim == 1 else rows
 
 
 def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArray[np.float64],
@@ -282,7 +307,7 @@ class _Skipped:
 
     doses: list[tuple[float, str]] = field(default_factory=list)
     # per infusion key: skipped starts not yet matched by their stop (one member here)
-    pending: dict[tuple[str, float, float], NDArray[np.int64]] = field(default_factory=dict)
+    pending: dict[InfusionKey, NDArray[np.int64]] = field(default_factory=dict)
 
 
 def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.float64],
@@ -299,7 +324,7 @@ def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.
         values.update(zip(system.observable_names, observed, strict=True))
     given, skipped_now, error = decide_doses(now, time, values, skipped.pending, 1)
     if error[0]:
-        raise ModelError(error[0])
+        raise UntestableCondition(error[0])
     skipped.doses.extend((time, e.target) for e, s in zip(now, skipped_now[:, 0], strict=True)
                          if s)
     return [e for e, g in zip(now, given[:, 0], strict=True) if g]

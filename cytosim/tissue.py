@@ -110,14 +110,16 @@ def tissue(network: Network, graph: nx.Graph, diffusion: Mapping[str, float], *,
                                unit=info["unit"], description=info["description"])
     edges = []
     for a, b in graph.edges:
+        if a == b:
+            continue  # a site's self-loop: no exchange
         for species, rate in diffusion.items():
             if rate == 0:
                 continue
-            for one, other in ((a, b), (b, a)):
+            for one, other in ((a, b), (b, a)):  # a DiGraph's a->b and b->a give two pairs
                 u, v = f"{species}__{labels[one]}", f"{species}__{labels[other]}"
                 out.add_edge(u, "transfers", v, rate=float(rate),
                              descriptions={"rate": f"diffusive exchange of {species}"})
-                edges.append((u, v))
+                edges.append((u, v, list(out._graph[u][v])[-1]))
     # compile_network() compiles the local model once and loops it over the sites
     layout = TissueLayout(network.copy(), tuple(labels.values()), tuple(edges), skeleton(out))
     out._tissue = layout  # type: ignore[attr-defined]

@@ -233,3 +233,18 @@ def test_iu_doses_into_an_iu_node_need_no_specific_activity() -> None:
     net = cs.Network()
     net.add_cytokine("X", initial=1.0, half_life=1.0, use_catalogue=False)
     assert cs.simulate(net, t_end=1.0, interventions=None).status == 0
+
+
+def test_observables_read_the_parameters_in_force_after_a_step() -> None:
+    """A SetParameter step changes what observables read from its time on: here the central
+    volume doubles at 2 h, so the concentration is amount / 3 L before and amount / 6 L from
+    the step on, in simulate and in a sweep alike."""
+    net = cs.pk_compartments(cs.Network("pk"), "drug", volume=3.0, clearance=0.3)
+    steps = [cs.Dose("drug", 100.0), cs.SetParameter("drug_central.volume", 6.0, from_time=2.0)]
+    tc = cs.simulate(net, t_end=5.0, n_points=6, interventions=steps, method="LSODA")
+    volume = np.where(tc.t >= 2.0, 6.0, 3.0)
+    np.testing.assert_allclose(tc["drug_conc"], tc["drug"] / volume, rtol=1e-14)
+    ds = cs.sweep(net, {"drug.rate": cs.Values([0.1, 0.2])}, design="grid", t_end=5.0,
+                  n_points=6, metrics=["final:drug_conc", "final:drug"], interventions=steps,
+                  method="LSODA", progress=False)
+    np.testing.assert_allclose(ds["final:drug_conc"], ds["final:drug"] / 6.0, rtol=1e-14)

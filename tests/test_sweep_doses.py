@@ -35,10 +35,9 @@ def pk() -> cs.Network:
 
 def half_life_24h() -> cs.Network:
     """The network of the conditional-dosing tests in test_interventions.py."""
-    net = cs.Network("conditional", time_unit="h")
-    net.add_drug("X", unit="mg", half_life=24.0)
-    net.add_observable("X_ug", "1000 * X", unit="ug")
-    return net
+    from tests.test_interventions import conditional_network
+
+    return conditional_network()
 
 
 # --------------------------------------------------------------------------- body weight

@@ -243,6 +243,7 @@ def parse_model(text: str, file: str = "<model>") -> Network:
                 net.add_compartment(comp, volume=record["value"], unit=unit)
         net._graph.graph["compartments"][comp]["volume"].update(
             {k: v for k, v in record.items() if k != "value" and v}, unit=unit or record["unit"])
+        net._changed()  # the record may carry an alias
 
     nodes = r.get(data, "nodes", "top level", dict, "[nodes.<name>] tables", required=True)
     for node, info in nodes.items():

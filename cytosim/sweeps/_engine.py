@@ -17,9 +17,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ..compiler import OdeSystem
-from ..exceptions import ModelError
-from ..interventions import Event, decide_doses
-from ..simulation import METHODS, _integrate_with_events, _Skipped
+from ..exceptions import UntestableCondition
+from ..interventions import Event, InfusionKey, decide_doses
+from ..simulation import METHODS, _integrate_with_events, _Skipped, parameters_in_force
 from .metrics import Metric, evaluate
 
 if TYPE_CHECKING:
@@ -149,7 +149,7 @@ class _Dosing:
         self.conditional = any(event.conditions for event in events)
         self.state = {name: i for i, name in enumerate(system.state_names)}
         self.param = {name: i for i, name in enumerate(system.param_names)}
-        self.pending: dict[tuple[str, float, float], NDArray[np.int64]] = {}
+        self.pending: dict[InfusionKey, NDArray[np.int64]] = {}
         self.n_skipped = np.zeros(m, dtype=np.int64)
 
     def apply(self, time: float, rows: NDArray[np.int64], y: NDArray[np.float64],
@@ -401,7 +401,7 @@ def _scipy_member(system: OdeSystem, plan: Plan, y0: NDArray[np.float64],
         t, y, code, text, stats, *_ = _integrate_with_events(
             system, p, y0, plan.t0, plan.t1, plan.t_out, events, False, plan.method,
             {"rtol": plan.rtol, "atol": plan.atol}, skipped)
-    except ModelError as err:  # a conditional dose whose condition reads NaN or inf
+    except UntestableCondition as err:  # a conditional dose's condition reads NaN or inf
         return out, 0, UNTESTABLE, str(err), len(skipped.doses)
     out[: len(t)] = y.T
     return out, stats["nfev"], (OK if code >= 0 else "solver_failed"), ("" if code >= 0
@@ -421,7 +421,8 @@ def _observables(system: OdeSystem, plan: Plan, y: NDArray[np.float64],
     if not n_obs or not wanted:
         return np.full((m, k, n_obs), np.nan)
     with np.errstate(all="ignore"):  # ratios over zero are inf, which metrics report
-        observed = system.observe(plan.t_out, y.transpose(2, 0, 1), p.T[:, :, None])
+        observed = system.observe(plan.t_out, y.transpose(2, 0, 1),
+                                  parameters_in_force(system, plan.events, plan.t_out, p))
     return observed.transpose(1, 2, 0)
 
 

@@ -282,8 +282,10 @@ def _check_weight_doses(per_kg: Sequence[Dose]) -> None:
         if dose.rate is not None:
             raise ParameterError(f"the infusion into {dose.target!r} at t = {dose.time:g} has "
                                  f"a per-kg amount ({dose.amount}) and a fixed `rate`, so its "
-                                 f"duration would depend on `{WEIGHT}`; give the infusion's "
-                                 "`duration` instead of its rate to sweep the body weight")
+                                 "duration would depend on the body weight, which varies "
+                                 f"between points (a swept `{WEIGHT}` or a cohort's weight "
+                                 "covariate); give the infusion's `duration` instead of its "
+                                 "rate")
 
 
 def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: int | None,

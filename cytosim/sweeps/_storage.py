@@ -102,7 +102,8 @@ def fingerprint(system: OdeSystem, plan: Plan, space: Mapping[str, Any], points:
         "trajectories": (None if plan.trajectory_index is None
                          else plan.t_out[plan.trajectory_index].tolist()),
         "params": {str(k): float(v) for k, v in sorted((params or {}).items())},
-        "interventions": [repr(event) for event in plan.events],
+        # the key pairs each infusion stop with its start (the repr leaves it out)
+        "interventions": [f"{event!r} {event.key!r}" for event in plan.events],
         "method": plan.method,
         "rtol": plan.rtol,
         "atol": plan.atol,
