@@ -14,8 +14,9 @@ Here the local model is compiled once and the tissue's functions are written aro
 
 State, parameter and observable names and their order are the flat compile's, and so are
 the values: every site reads its own parameters (``P__0_3.growth_rate``), so a tissue whose
-sites were given different values after :func:`~cytosim.tissue` still compiles this way;
-any change of structure (a node, edge or observable added) falls back to the flat compile.
+sites were given different values after :func:`~cytosim.tissue` still compiles this way, and
+so does one with infusion inputs on its nodes (added by dosing); any other change of
+structure (a node, edge or observable added) falls back to the flat compile.
 
 The diffusion term is the ``transfers`` rate law written out (see
 :func:`cytosim.kinetics._transfers` and :func:`cytosim._assemble.contribution_scale`): the
@@ -70,12 +71,32 @@ def skeleton(network: Network) -> tuple[Any, ...]:
 
 
 def layout_of(network: Network) -> TissueLayout | None:
-    """The network's tissue layout if it still describes the network, else None."""
+    """The network's tissue layout if it still describes the network, else None.
+
+    Infusion inputs added on site nodes (by dosing: ``with_infusion_inputs``) keep the
+    layout: :func:`compile_tissue` adds them as inputs (:func:`infusion_inputs`).
+    """
     layout: TissueLayout | None = getattr(network, "_tissue", None)
-    if layout is None or network.kinds is not layout.local.kinds or (
-            skeleton(network) != layout.skeleton):
+    if layout is None or network.kinds is not layout.local.kinds:
+        return None
+    now = skeleton(network)
+    if now == layout.skeleton:
+        return layout
+    nodes, elements, observables, compartments = now
+    before = set(layout.skeleton[1])
+    extra = [e for e in elements if e not in before]
+    if (nodes, observables, compartments) != (layout.skeleton[0], *layout.skeleton[2:]) or (
+            len(elements) - len(extra) != len(before)) or any(
+            u != v or kind != "infusion" for u, v, _, kind in extra):
         return None
     return layout
+
+
+def infusion_inputs(network: Network, layout: TissueLayout) -> list[tuple[str, Any]]:
+    """The infusion processes ``(node, key)`` the network has beyond its layout."""
+    before = set(layout.skeleton[1])
+    return [(u, k) for u, v, k, d in network._graph.edges(keys=True, data=True)
+            if (u, v, k, d["kind"]) not in before]
 
 
 def site_name(name: str, label: str, nodes: set[str], compartments: set[str]) -> str:
@@ -109,6 +130,9 @@ class _Indices:
     jac_local: IntArray  # (n_sites, nnz_local): position in the flat Jacobian values
     jac_ss: IntArray  # per edge: position of d(source)/d(source), d(target)/d(source)
     jac_ts: IntArray
+    in_state: IntArray  # per infusion input: its node, its rate parameter and the divisor
+    in_rate: IntArray  # (the node's volume parameter for a concentration, else -1: 1)
+    in_volume: IntArray
 
 
 def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
@@ -152,6 +176,15 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
             volumes.append(param_index[f"{graph.nodes[node]['compartment']}.volume"])
             conc.append(0.0 if graph.nodes[node]["quantity"] == "amount" else 1.0)
 
+    # infusion inputs (the ``infusion`` law: infusion_rate / V into a concentration, the rate
+    # itself into an amount); they add no Jacobian entry
+    inputs = infusion_inputs(network, layout)
+    in_state = [state_index[node] for node, _ in inputs]
+    in_rate = [param_index[f"{network.element_prefix(node, node, key)}.infusion_rate"]
+               for node, key in inputs]
+    in_volume = [-1 if graph.nodes[node]["quantity"] == "amount" else
+                 param_index[f"{graph.nodes[node]['compartment']}.volume"] for node, _ in inputs]
+
     # the Jacobian pattern: every site's local entries and two entries per edge, CSC order
     n = len(states)
     local_rows, local_cols = site_y[:, local.rows], site_y[:, local.cols]
@@ -166,7 +199,9 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
         rate=np.array(rate, dtype=np.int64), v_src=np.array(v_src, dtype=np.int64),
         v_dst=np.array(v_dst, dtype=np.int64), conc_src=np.array(conc_src),
         conc_dst=np.array(conc_dst), jac_local=position[:n_local].reshape(local_rows.shape),
-        jac_ss=position[n_local:n_local + len(src)], jac_ts=position[n_local + len(src):])
+        jac_ss=position[n_local:n_local + len(src)], jac_ts=position[n_local + len(src):],
+        in_state=np.array(in_state, dtype=np.int64), in_rate=np.array(in_rate, dtype=np.int64),
+        in_volume=np.array(in_volume, dtype=np.int64))
 
     specs, derived = parameter_specs(network, params)
     numba_source = _numba_source(local, ix)
@@ -228,6 +263,7 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
     to_src, to_dst = _scatter(ix.src, n), _scatter(ix.dst, n)
     to_local = _scatter(ix.jac_local.T.ravel(), nnz)
     to_ss, to_ts = _scatter(ix.jac_ss, nnz), _scatter(ix.jac_ts, nnz)
+    to_inputs = _scatter(ix.in_state, n)
 
     def sites(y: FloatArray, p: FloatArray, rows: int) -> tuple[FloatArray, ...]:
         ys, ps = y[t_y], p[t_p]  # (local states or parameters, sites, members...)
@@ -239,6 +275,10 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
         flow, _, v_src, v_dst = _diffusion_flow(y, p, ix)
         out -= to_src(flow / v_src)
         out += to_dst(flow / v_dst)
+        if len(ix.in_state):
+            shape = (-1, *([1] * (p.ndim - 1)))
+            divisor = np.where(ix.in_volume.reshape(shape) >= 0, p[ix.in_volume], 1.0)
+            out += to_inputs(p[ix.in_rate] / divisor)
         return out
 
     def jac(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
@@ -289,7 +329,7 @@ def _numba_source(local: OdeSystem, ix: _Indices) -> str:
     renamed = _LOCAL_DEF.sub(lambda m: f"def site_{m.group(1)}(", local.sources["numba"])
     constants = "\n".join(_constant(name.upper(), getattr(ix, name)) for name in (
         "site_y", "site_p", "site_o", "src", "dst", "rate", "v_src", "v_dst", "conc_src",
-        "conc_dst", "jac_local", "jac_ss", "jac_ts"))
+        "conc_dst", "jac_local", "jac_ss", "jac_ts", "in_state", "in_rate", "in_volume"))
     ns, n_params, n_local_obs = ix.site_y.shape[1], ix.site_p.shape[1], ix.site_o.shape[1]
     return f"""{renamed}
 
@@ -323,6 +363,8 @@ def rhs(t, y, p, out):
         flow = p[RATE[e]] * max(y[SRC[e]] * v_src, 0.0)
         out[SRC[e]] -= flow / v_src
         out[DST[e]] += flow / v_dst
+    for k in range(IN_STATE.shape[0]):
+        out[IN_STATE[k]] += p[IN_RATE[k]] / (p[IN_VOLUME[k]] if IN_VOLUME[k] >= 0 else 1.0)
     return out
 
 

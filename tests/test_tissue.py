@@ -58,12 +58,18 @@ def _mixed_local() -> cs.Network:
 def _structured_and_flat(net: cs.Network, graph: nx.Graph, diffusion: dict[str, float]
                          ) -> tuple[cs.OdeSystem, cs.OdeSystem]:
     from cytosim.compiler import _compile
+    from cytosim.interventions import with_infusion_inputs
 
     tissue = cs.tissue(net, graph, diffusion=diffusion)
+    # infusion inputs (added by dosing) into a concentration and, in "mixed", an amount state
+    inputs = [n for n in (f"{next(iter(diffusion))}__0_1", "A__1_1") if n in tissue.nodes]
+    tissue = with_infusion_inputs(tissue, inputs)
+    for k, node in enumerate(inputs):
+        tissue.set_parameter(f"{node}.infusion_rate", 0.7 + k)
     # per-site values after tissue(): still the structured compile, with each site's own
     tissue.set_parameter("body__1_0.volume", 1.7)
-    if "lymph__0_1.volume" in tissue.parameter_values():
-        tissue.set_parameter("lymph__0_1.volume", 4.0)
+    if "lymph__1_1.volume" in tissue.parameter_values():
+        tissue.set_parameter("lymph__1_1.volume", 4.0)
     return cs.compile_network(tissue), _compile(tissue)
 
 
