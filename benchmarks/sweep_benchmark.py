@@ -333,23 +333,27 @@ def tissue(compiled_kernel: bool) -> None:
     print(f"  (libRoadRunner: SBML written and loaded in {time.perf_counter() - start:.0f} s)")
     model.timeCourseSelections = ["time", *(f"y{i}" for i in range(system.n_states))]
     rr_out, rr_costs = {}, {}
-    for integrator in ("rk45", "cvode"):
+    variants = {"cvode": ("cvode", {"stiff": True}),  # BDF, dense LU of 4,000 x 4,000
+                "cvode Adams": ("cvode", {"stiff": False}),  # non-stiff, no Jacobian
+                "rk45": ("rk45", {})}  # its tolerance setting is epsilon
+    for label, (integrator, settings) in variants.items():
         model.setIntegrator(integrator)
-        model.integrator.relative_tolerance, model.integrator.absolute_tolerance = RTOL, ATOL
         if integrator == "cvode":
+            model.integrator.relative_tolerance = RTOL
+            model.integrator.absolute_tolerance = ATOL
             model.integrator.maximum_num_steps = 100_000
+        else:
+            model.integrator.epsilon = RTOL
+        for key, value in settings.items():
+            model.integrator.setValue(key, value)
 
-        def rr_run(integrator: str = integrator) -> None:
+        def rr_run(label: str = label) -> None:
             model.resetAll()
             model["y0"] = float(y0[0])
-            rr_out[integrator] = np.asarray(model.simulate(0.0, 24.0, 97))[:, 1:]
+            rr_out[label] = np.asarray(model.simulate(0.0, 24.0, 97))[:, 1:]
 
-        rr_costs[integrator] = best_time(rr_run, 2)
-        costs[f"libRoadRunner {integrator}, same equations as SBML"] = rr_costs[integrator]
-    best = min(rr_costs, key=rr_costs.__getitem__)
-    costs["libRoadRunner best integrator"] = rr_costs[best]
-    report(f"tissue: acute_inflammation on a 25 x 40 grid, {system.n_states} states, 0-24 h, "
-           f"97 rows ({setup})", costs, "libRoadRunner best integrator")
+        rr_costs[label] = best_time(rr_run, 2)
+        costs[f"libRoadRunner {label}, same equations as SBML"] = rr_costs[label]
     kernels = system.numba()  # the tight reference with the compiled right-hand side
     ref = solve_ivp(lambda t, y: kernels["rhs"](t, y, p, np.empty(len(y))), (0.0, 24.0), y0,
                     method="BDF", t_eval=t_out, rtol=1e-9, atol=1e-12,
@@ -358,8 +362,17 @@ def tissue(compiled_kernel: bool) -> None:
         np.column_stack([tc[name] for name in system.state_names]), ref)
         for m, tc in runs.items()}
     errors.update({f"libRoadRunner {k}": scaled_error(v, ref) for k, v in rr_out.items()})
-    print("  worst error / tolerance (reference: scipy BDF at rtol 1e-9): " + ", ".join(
-        f"{k} {v:.1f}" for k, v in errors.items()))
+    # the best integrator among those that meet the tolerances about as well as cytosim's
+    # (libRoadRunner's rk45, even with epsilon = rtol, misses by orders of magnitude here)
+    bar = 100.0 * max(v for k, v in errors.items() if k.startswith("cytosim"))
+    accurate = [k for k in rr_costs if errors[f"libRoadRunner {k}"] <= bar]
+    best = min(accurate or rr_costs, key=rr_costs.__getitem__)
+    costs[f"libRoadRunner best integrator ({best})"] = rr_costs[best]
+    report(f"tissue: acute_inflammation on a 25 x 40 grid, {system.n_states} states, 0-24 h, "
+           f"97 rows ({setup})", costs, f"libRoadRunner best integrator ({best})")
+    print("  worst error / tolerance (reference: scipy BDF at rtol 1e-9; 'best' counts only "
+          f"integrators within {bar:.0f}): " + ", ".join(
+              f"{k} {v:.1f}" for k, v in errors.items()))
 
 
 MILLION = """

@@ -23,6 +23,7 @@ array([-1.])
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -177,6 +178,16 @@ class OdeSystem:
         return load_kernels(self.sources["numba"], ("rhs", "jac", "obs"))
 
     # ---------------------------------------------------------------- inputs
+    @functools.cached_property
+    def param_index(self) -> dict[str, int]:
+        """``{name: index}`` of the parameters (built once: a tissue has thousands)."""
+        return {n: i for i, n in enumerate(self.param_names)}
+
+    @functools.cached_property
+    def state_index(self) -> dict[str, int]:
+        """``{name: index}`` of the states (built once)."""
+        return {n: i for i, n in enumerate(self.state_names)}
+
     def param_vector(self, values: Mapping[str, float] | None = None, *,
                      aliases: Mapping[str, str] | None = None) -> FloatArray:
         """The default parameters with *values* applied by stable name or derived alias.
@@ -187,8 +198,10 @@ class OdeSystem:
             For an unknown name (with the nearest valid ones) or an invalid value.
         """
         p = self.default_params.copy()
-        index = {n: i for i, n in enumerate(self.param_names)}
-        for name, value in (values or {}).items():
+        if not values:
+            return p
+        index = self.param_index
+        for name, value in values.items():
             name = (aliases or {}).get(name, name)
             if isinstance(value, bool) or not isinstance(value, int | float | np.floating):
                 raise ParameterError(f"parameter {name!r} must be a number, got {value!r}")
@@ -211,8 +224,10 @@ class OdeSystem:
     def initial_vector(self, values: Mapping[str, float] | None = None) -> FloatArray:
         """The default initial values with *values* applied by node name."""
         y0 = self.default_initial.copy()
-        index = {n: i for i, n in enumerate(self.state_names)}
-        for name, value in (values or {}).items():
+        if not values:
+            return y0
+        index = self.state_index
+        for name, value in values.items():
             if name not in index:
                 raise ParameterError(f"unknown node {name!r} in initial values. "
                                      f"{suggest(name, self.state_names)}")

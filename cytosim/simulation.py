@@ -209,7 +209,7 @@ def _extend(p: NDArray[np.float64], base: OdeSystem, system: OdeSystem) -> NDArr
     """The caller's parameter values carried into the transformed *system*: values the
     interventions changed win; the rest keep the caller's overrides."""
     out = system.default_params.copy()
-    index = {name: i for i, name in enumerate(system.param_names)}
+    index = system.param_index
     for j, name in enumerate(base.param_names):
         if name in index and system.default_params[index[name]] == base.default_params[j]:
             out[index[name]] = p[j]
@@ -220,7 +220,7 @@ def _carry_initial(y0: NDArray[np.float64], base: OdeSystem, system: OdeSystem,
                    network: Network) -> NDArray[np.float64]:
     """Initial values of *base* carried into *system* unless an intervention changed them."""
     out = system.default_initial.copy()
-    index = {name: i for i, name in enumerate(system.state_names)}
+    index = system.state_index
     for j, name in enumerate(base.state_names):
         if name in index and system.default_initial[index[name]] == base.default_initial[j]:
             out[index[name]] = y0[j]
@@ -238,9 +238,8 @@ def parameters_in_force(system: OdeSystem, events: Sequence[Event], t: NDArray[n
     if not steps:
         return p if p.ndim == 1 else p.T[:, :, None]
     rows = np.repeat(np.atleast_2d(p).T[:, :, None], len(t), axis=2)  # (n_params, m, k)
-    index = {name: i for i, name in enumerate(system.param_names)}
     for event in steps:
-        rows[index[event.parameter], :, t >= event.time] = event.value
+        rows[system.param_index[event.parameter], :, t >= event.time] = event.value
     return rows[:, 0, :] if p.ndim == 1 else rows
 
 
@@ -253,8 +252,7 @@ def _integrate_with_events(system: OdeSystem, p: NDArray[np.float64], y0: NDArra
     """Integrate piecewise between event times; events at a boundary apply before its rows.
     Conditional doses that do not apply are recorded in *skipped*."""
     skipped = skipped if skipped is not None else _Skipped()
-    state = {name: i for i, name in enumerate(system.state_names)}
-    param = {name: i for i, name in enumerate(system.param_names)}
+    state, param = system.state_index, system.param_index
     p, y = p.copy(), y0.copy()
     boundaries = sorted({e.time for e in events if t0 < e.time < t1} | {t1})
     start = t0
