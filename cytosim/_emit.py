@@ -103,8 +103,15 @@ def emit_function(name: str, outputs: Sequence[Expr], dialect: str = "numpy") ->
                          f"got {name!r}")
     if dialect not in DIALECTS:
         raise ValueError(f"`dialect` must be one of {tuple(DIALECTS)}, got {dialect!r}")
-    funcs = DIALECTS[dialect]
-    text: dict[Expr, str] = {}
+    lines = _body(outputs, DIALECTS[dialect], dialect, {})
+    body = "\n".join(lines) if lines else "    pass"
+    return f"def {name}(t, y, p, out):\n{body}\n    return out\n"
+
+
+def _body(outputs: Sequence[Expr], funcs: dict[str, str], dialect: str,
+          text: dict[Expr, str]) -> list[str]:
+    """Lines computing *outputs* into ``out[k]``; nodes already in *text* (which receives the
+    new ones) are read from there and their subtrees not entered."""
     lines: list[str] = []
     counter = 0
 
@@ -140,8 +147,81 @@ def emit_function(name: str, outputs: Sequence[Expr], dialect: str = "numpy") ->
             text[node] = var
     for k, out in enumerate(outputs):
         lines.append(f"    out[{k}] = {text[out]}")
-    body = "\n".join(lines) if lines else "    pass"
-    return f"def {name}(t, y, p, out):\n{body}\n    return out\n"
+    return lines
+
+
+def emit_hoisted(functions: Sequence[tuple[str, Sequence[Expr]]], n_params: int
+                 ) -> tuple[str, int]:
+    """numba source of ``pre(p, q)`` and of *functions* that read from ``q`` what depends
+    on the parameters only.
+
+    A subexpression with no state and no time in it (``K ** n`` of a Hill term with its
+    exponent a parameter, ``1 / V``) has the same value at every call for one set of
+    parameters. ``pre`` copies the *n_params* parameters ``p`` into ``q[:n_params]`` and
+    computes each such subexpression that the functions need once, into
+    ``q[n_params:]``; each function ``name(t, y, p, out)`` is then emitted to be called
+    with ``q`` as its ``p``, reading those values instead of computing them. Every value
+    is computed by the same operations, in the same order, as by :func:`emit_function`,
+    so the results are the same to the last bit.
+
+    Parameters
+    ----------
+    functions : sequence of (str, sequence of Expr)
+        Names (identifiers chosen by cytosim) and outputs of the functions.
+    n_params : int
+        Length of the parameter vector.
+
+    Returns
+    -------
+    (str, int)
+        The source (numba dialect) and the length of ``q``.
+
+    Examples
+    --------
+    >>> from cytosim.expr import Param, State, power
+    >>> hill = power(State(0), Param(1)) / (power(Param(0), Param(1)) + power(State(0), Param(1)))
+    >>> source, size = emit_hoisted([("rhs", [hill])], 2)
+    >>> print(source.splitlines()[3])
+        v0 = p[0] ** p[1]
+    >>> size
+    3
+    """
+    funcs = DIALECTS["numba"]
+    only_params: dict[Expr, bool] = {}  # no state and no time below the node
+    for _, outputs in functions:
+        for out in outputs:
+            for node in out.walk(skip=only_params):
+                if isinstance(node, State | Time):
+                    only_params[node] = False
+                else:
+                    only_params[node] = all(only_params[c] for c in node.children())
+    outputs_of = [out for _, outputs in functions for out in outputs]
+    hoisted: dict[Expr, None] = {}  # ordered: parameter-only nodes read by the functions
+    for node, constant in only_params.items():
+        below = node.children() if not constant else ()
+        for child in below:
+            if only_params[child] and _leaf(child) is None:
+                hoisted[child] = None
+    for out in outputs_of:
+        if only_params[out] and _leaf(out) is None:
+            hoisted[out] = None
+    slots = list(hoisted)
+    # a loop: numba compiles a slice assignment's general machinery for seconds
+    lines = [f"    for i in range({n_params}):", "        q[i] = p[i]"]
+    pre = _body(slots, funcs, "numba", {})
+    lines += [line.replace("out[", f"q[{n_params} + ", 1) if line.startswith("    out[")
+              else line for line in pre]
+    parts = ["def pre(p, q):\n" + "\n".join([*lines, "    return q"]) + "\n"]
+    for name, outputs in functions:
+        if not name.isidentifier() or keyword.iskeyword(name) or name in ("np", "math",
+                                                                           "pre"):
+            raise ValueError(f"`name` must be an identifier other than a keyword, 'np', "
+                             f"'math' or 'pre', got {name!r}")
+        text = {node: f"p[{n_params + i}]" for i, node in enumerate(slots)}
+        body = _body(outputs, funcs, "numba", text)
+        parts.append(f"def {name}(t, y, p, out):\n" + "\n".join(body or ["    pass"])
+                     + "\n    return out\n")
+    return "\n\n".join(parts), n_params + len(slots)
 
 
 def build_functions(sources: str, names: Sequence[str]) -> dict[str, Any]:

@@ -8,7 +8,9 @@ for the whole file; every problem is a parameter set of one of them.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 
 import numba
 import numpy as np
@@ -19,7 +21,15 @@ from numpy.testing import assert_allclose, assert_array_equal
 from scipy.integrate import RK45
 
 import cytosim as cs
-from cytosim.solvers import MESSAGES, STATUS, EnsembleResult, _loader, integrate_ensemble
+from cytosim._emit import build_functions
+from cytosim.solvers import (
+    MESSAGES,
+    STATUS,
+    EnsembleResult,
+    _common,
+    _loader,
+    integrate_ensemble,
+)
 from cytosim.solvers import _dopri5_kernel as kernel
 
 from . import solver_problems as sp
@@ -376,11 +386,12 @@ def test_loader_writes_one_module_of_model_and_kernel(systems, tmp_path, monkeyp
     system = systems["scalar"]
     names = (_loader.ENTRY, "dopri5_run", "rodas_run", "rhs")
     monkeypatch.setenv("CYTOSIM_CACHE_DIR", str(tmp_path))
-    functions = _loader.load_solver(system.sources["numba"], names)
-    assert _loader.load_solver(system.sources["numba"], names) == functions
+    source, _ = _loader.model_source(system)
+    functions = _loader.load_solver(source, names)
+    assert _loader.load_solver(source, names) == functions
     (path,) = tmp_path.glob("s_*.py")
     text = path.read_text()
-    assert text.index("def rhs(") < text.index(_loader.KERNEL_MARKER)
+    assert text.index("def pre(") < text.index("def rhs(") < text.index(_loader.KERNEL_MARKER)
     assert "NotImplementedError" not in text  # the kernel files' stand-ins stay behind
     assert text.count('@njit(cache=True, error_model="numpy", fastmath=False, nogil=True)\n'
                       "def ") == text.count("\ndef ")
@@ -391,5 +402,70 @@ def test_loader_writes_one_module_of_model_and_kernel(systems, tmp_path, monkeyp
     for user_name in (system.name, *system.param_names):
         assert user_name not in text
     monkeypatch.setenv("CYTOSIM_CACHE_DIR", "off")
-    _loader.load_solver(system.sources["numba"], names)
+    _loader.load_solver(source, names)
     assert len(list(tmp_path.glob("s_*.py"))) == 1
+
+
+HILL_CONSTANT = re.compile(r"p\[\d+\] \*\* p\[\d+\]")  # K ** n, both parameters
+
+
+def test_parameter_only_values_are_computed_once_per_member_to_the_last_bit():
+    """The kernel's model functions read what depends on the parameters only (endotoxemia's
+    Hill constants K ** n, whose exponents are parameters) from ``q``, filled once per
+    member by ``pre``, and give the same values as the functions that compute everything
+    at every call, bit for bit (the same operations in the same order; run here as plain
+    Python, which rounds as the compiled code does without fastmath)."""
+    system = cs.compile_network(cs.load_model("endotoxemia"))
+    source, n_q = _loader.model_source(system)
+    pre_text = source[:source.index("def rhs(")]
+    rhs_text = source[source.index("def rhs("):source.index("def jac(")]
+    plain = system.sources["numba"]
+    assert HILL_CONSTANT.search(plain[:plain.index("def jac(")])
+    assert HILL_CONSTANT.search(pre_text) and not HILL_CONSTANT.search(rhs_text)
+    assert n_q > system.n_params
+    hoisted = build_functions(source, ["pre", "rhs", "jac", "obs"])
+    reference = build_functions(plain, ["rhs", "jac", "obs"])
+    sizes = {"rhs": system.n_states, "jac": len(system.rows),
+             "obs": len(system.observable_names)}
+    rng = np.random.default_rng(6)
+    for _ in range(25):
+        p = system.default_params * rng.uniform(0.5, 2.0, system.n_params)
+        y = system.default_initial + rng.uniform(0.0, 50.0, system.n_states)
+        t = rng.uniform(0.0, 12.0)
+        q = hoisted["pre"](p, np.full(n_q, np.nan))
+        assert_array_equal(q[:system.n_params], p)
+        for name, size in sizes.items():
+            expected = reference[name](t, y, p, np.empty(size))
+            assert hoisted[name](t, y, q, np.empty(size)).tobytes() == expected.tobytes(), name
+
+
+def test_a_system_without_expression_trees_keeps_its_own_functions(systems):
+    """A system compiled without expression trees (a tissue compiled by its structure)
+    keeps its generated source; ``pre`` only copies the parameters."""
+    system = dataclasses.replace(systems["planar"], derivatives=())
+    source, n_q = _loader.model_source(system)
+    assert source.startswith(system.sources["numba"]) and n_q == system.n_params
+    pre = build_functions(source, ["pre"])["pre"]
+    assert_array_equal(pre(np.arange(n_q, dtype=float), np.empty(n_q)), np.arange(n_q))
+
+
+def test_threads_share_the_ranges_and_raise_an_error_of_the_kernel():
+    """Every member is run exactly once whatever the threads; an error in one range
+    reaches the caller."""
+    ranges = _common._ranges(1000, 3)
+    assert ranges[0][0] == 0 and ranges[-1][1] == 1000
+    assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    runs = np.zeros(1000)
+
+    def entry(start: int, stop: int, out: np.ndarray) -> None:
+        out[start:stop] += 1.0
+
+    _common._on_threads(entry, (runs,), ranges, 3)
+    assert_array_equal(runs, 1.0)
+
+    def failing(start: int, stop: int) -> None:
+        if start <= 500 < stop:
+            raise RuntimeError("member 500 failed")
+
+    with pytest.raises(RuntimeError, match="member 500 failed"):
+        _common._on_threads(failing, (), _common._ranges(1000, 2), 2)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -24,7 +24,7 @@ from numpy.typing import ArrayLike, NDArray
 from .._jit import numba_disabled
 from ..compiler import OdeSystem
 from ..exceptions import ParameterError
-from ._loader import ENTRY, load_solver
+from ._loader import ENTRY, load_solver, model_source
 
 __all__ = ["MESSAGES", "METHODS", "STATUS", "EnsembleInputs", "EnsembleResult",
            "run_ensemble", "validate_ensemble"]
@@ -63,8 +63,8 @@ METRIC_KINDS = {"peak": 0, "time_of_peak": 1, "trough": 2, "auc": 3, "final": 4,
 
 EPS = 2.0 ** -52  # float64 machine epsilon
 MIN_RTOL = 100 * EPS
-TASKS_PER_THREAD = 16  # ranges of members per thread: members differ in cost
-MAX_MEMBERS_PER_TASK = 64
+MAX_MEMBERS_PER_TASK = 64  # members differ in cost: threads take ranges as they go
+MIN_MEMBERS_PER_TASK = 4
 
 FloatArray = NDArray[np.float64]
 
@@ -193,7 +193,8 @@ def run_members(system: OdeSystem, inputs: EnsembleInputs, methods: NDArray[np.i
     goes to a scratch array, so memory and time do not go into copies of trajectories
     that only feed the metrics.
     """
-    entry = load_solver(system.sources["numba"])[ENTRY]
+    source, n_q = model_source(system)
+    entry = load_solver(source)[ENTRY]
     m, k, n = inputs.y0.shape[0], inputs.t_out.shape[0], system.n_states
     y = np.empty((m, k if keep else 0, n))
     values = np.empty((m, len(metrics.kinds)))
@@ -205,29 +206,74 @@ def run_members(system: OdeSystem, inputs: EnsembleInputs, methods: NDArray[np.i
     t_switch = np.empty(m)
     methods = np.ascontiguousarray(methods, dtype=np.int8)
     rodas = bool(np.any(methods != METHODS["dopri5"]))
-    arguments = (methods, inputs.t0, inputs.t1, inputs.y0, inputs.p, inputs.t_out,
+    arguments = (methods, inputs.t0, inputs.t1, inputs.y0, inputs.p, n_q, inputs.t_out,
                  inputs.rtol, inputs.atol, inputs.max_steps, inputs.h_max,
                  is_autonomous(system) if rodas else True, _pattern(system.rows),
                  _pattern(system.cols), keep, metrics.kinds, metrics.columns, metrics.numbers,
                  metrics.rows, len(system.observable_names), y, values, status, n_steps,
                  n_rejected, n_rhs, t_reached, t_switch)
     threads = 1 if numba_disabled() else _numba_threads()
-    size = max(1, min(MAX_MEMBERS_PER_TASK, -(-m // (threads * TASKS_PER_THREAD))))
-
-    def members(start: int, stop: int) -> None:
-        entry(start, stop, *arguments)
-
-    if threads == 1 or m <= size:
-        members(0, m)
+    if threads == 1 or m < 2 * MIN_MEMBERS_PER_TASK:
+        entry(0, m, *arguments)
     else:
-        starts = range(0, m, size)
-        with ThreadPoolExecutor(max_workers=threads) as pool:
-            # list() waits for every range and re-raises an error of the kernel
-            list(pool.map(members, starts, [min(start + size, m) for start in starts]))
+        _on_threads(entry, arguments, _ranges(m, threads), threads)
     for array in (y, status, n_steps, n_rejected, n_rhs, t_reached, t_switch):
         array.setflags(write=False)
     return EnsembleResult(y=y, status=status, n_steps=n_steps, n_rejected=n_rejected,
                           n_rhs=n_rhs, t_reached=t_reached, t_switch=t_switch), values
+
+
+def _ranges(m: int, threads: int) -> list[tuple[int, int]]:
+    """Ranges of members, shorter towards the end ("guided" scheduling): each holds a
+    quarter of a thread's share of the members left, between MIN_ and
+    MAX_MEMBERS_PER_TASK, so the threads run out of work at nearly the same time.
+
+    >>> [stop - start for start, stop in _ranges(200, 2)]
+    [25, 22, 20, 17, 15, 13, 11, 10, 9, 8, 7, 6, 5, 4, 4, 4, 4, 4, 4, 4, 4]
+    """
+    ranges = []
+    start = 0
+    while start < m:
+        size = -(-(m - start) // (4 * threads))
+        size = min(MAX_MEMBERS_PER_TASK, max(MIN_MEMBERS_PER_TASK, size))
+        ranges.append((start, min(start + size, m)))
+        start += size
+    return ranges
+
+
+def _on_threads(entry: Any, arguments: tuple[Any, ...], ranges: list[tuple[int, int]],
+                threads: int) -> None:
+    """Run ``entry(start, stop, *arguments)`` over *ranges* on *threads* threads, the
+    calling thread being one of them; each thread takes the next range when it is done.
+
+    The kernel releases the GIL, so the threads run ranges at once. An error of the kernel
+    stops the other threads at their next range and is raised here.
+    """
+    lock = threading.Lock()
+    pending = iter(ranges)
+    failed: list[BaseException] = []
+
+    def work() -> None:
+        while True:
+            with lock:
+                task = None if failed else next(pending, None)
+            if task is None:
+                return
+            try:
+                entry(task[0], task[1], *arguments)
+            except BaseException as error:
+                with lock:
+                    failed.append(error)
+                return
+
+    helpers = [threading.Thread(target=work, daemon=True) for _ in range(threads - 1)]
+    for helper in helpers:
+        helper.start()
+    work()
+    for helper in helpers:
+        helper.join()
+    if failed:
+        raise failed[0]
 
 
 def is_autonomous(system: OdeSystem) -> bool:

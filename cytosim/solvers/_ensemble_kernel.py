@@ -40,6 +40,10 @@ def obs(t, y, p, out):  # stand-in: the loader puts the model's observables in i
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
+def pre(p, q):  # stand-in: the loader puts the model's parameter-only values in its place
+    raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
+
+
 # ---- KERNEL: everything below is compiled with the model's functions ----
 
 # Per-member methods, mirrored by cytosim.solvers._common.
@@ -124,7 +128,7 @@ def member_metrics(t_out, y, p, kinds, columns, numbers, rows, obs_values, out):
                 before = x
 
 
-def ensemble_members(start, stop, methods, t0, t1, y0, p, t_out, rtol, atol, max_steps,
+def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol, max_steps,
                      h_max, autonomous, rows, cols, keep, metric_kinds, metric_columns,
                      metric_numbers, metric_rows, n_obs, y_out, metrics, status, n_steps,
                      n_rejected, n_rhs, t_reached, t_switch):
@@ -138,6 +142,10 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, t_out, rtol, atol, max
     and ``n_rhs`` count both methods; ``t_switch[j]`` is the time at which an automatic
     member went over to Rodas5P, NaN if it did not.
 
+    The model functions are called with ``q``, of length *n_q*: the member's parameters
+    followed by what ``pre`` computes from them once (values that depend on the
+    parameters only).
+
     Member ``j`` reads only ``methods[j]``, ``y0[j]`` and ``p[j]`` and writes only index
     ``j`` of the outputs, so its result does not depend on the ensemble's size, order or
     on how members are shared between threads (the caller runs disjoint ranges on
@@ -149,8 +157,10 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, t_out, rtol, atol, max
     y = np.empty(n)
     scratch = np.empty((0 if keep else n_out, n))
     obs_values = np.empty((n_out, n_obs))
+    q = np.empty(n_q)
     for j in range(start, stop):
         out = y_out[j] if keep else scratch
+        pre(p[j], q)
         for i in range(n):
             y[i] = y0[j, i]
         counts[0] = 0
@@ -163,15 +173,15 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, t_out, rtol, atol, max
             i_out += 1
         switch = np.nan
         if methods[j] == METHOD_RODAS5P:
-            code, t, i_out = rodas_run(t0, t1, y, p[j], t_out, i_out, rtol, atol, max_steps,
+            code, t, i_out = rodas_run(t0, t1, y, q, t_out, i_out, rtol, atol, max_steps,
                                        h_max, 0.0, autonomous, rows, cols, out, counts)
         else:
-            code, t, i_out, h = dopri5_run(t0, t1, y, p[j], t_out, i_out, rtol, atol,
+            code, t, i_out, h = dopri5_run(t0, t1, y, q, t_out, i_out, rtol, atol,
                                            max_steps, h_max, methods[j] == METHOD_AUTO, out,
                                            counts)
             if code == STIFF:
                 switch = t
-                code, t, i_out = rodas_run(t, t1, y, p[j], t_out, i_out, rtol, atol,
+                code, t, i_out = rodas_run(t, t1, y, q, t_out, i_out, rtol, atol,
                                            max_steps, h_max, h, autonomous, rows, cols, out,
                                            counts)
         while i_out < n_out:
@@ -179,7 +189,7 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, t_out, rtol, atol, max
                 out[i_out, i] = np.nan
             i_out += 1
         if metric_kinds.shape[0]:
-            member_metrics(t_out, out, p[j], metric_kinds, metric_columns, metric_numbers,
+            member_metrics(t_out, out, q, metric_kinds, metric_columns, metric_numbers,
                            metric_rows, obs_values, metrics[j])
         status[j] = code
         n_steps[j] = counts[0]
