@@ -106,6 +106,11 @@ def test_body_weight_relative_centres_on_the_doses_weight() -> None:
                   interventions=[cs.Dose("drug", "2 mg/kg", weight=80.0)])
     np.testing.assert_allclose(ds["body_weight"], [40.0, 80.0, 120.0])
     np.testing.assert_allclose(ds["value_at:drug@0"], [80.0, 160.0, 240.0], rtol=1e-15)
+    with pytest.raises(cs.ParameterError, match="per-kg doses give different weights"):
+        cs.sweep(pk(), {"body_weight": cs.Relative(0.5)}, n=3, design="grid", t_end=1.0,
+                 metrics=["value_at:drug@0"], method="RK45",
+                 interventions=[cs.Dose("drug", "2 mg/kg", weight=80.0),
+                                cs.Dose("drug", "1 mg/kg", weight=60.0, time=0.5)])
 
 
 @pytest.mark.parametrize(("doses", "match"), [

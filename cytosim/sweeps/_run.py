@@ -33,7 +33,7 @@ from . import _storage
 from ._backends import BACKENDS, ERROR, execute
 from ._engine import ENSEMBLE_METHODS, OK, SCIPY_METHODS, WEIGHT, ChunkResult, Plan
 from .metrics import extra_times, parse_metrics
-from .spaces import design_points, resolve_space
+from .spaces import Relative, design_points, resolve_space
 
 log = logging.getLogger("cytosim.sweeps")
 
@@ -325,6 +325,10 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
             transforms.append(None)
             if dose_weight is not None:  # the doses' own weight: the centre of a Relative
                 baseline[name] = dose_weight
+            elif isinstance(space[name], Relative):
+                raise ParameterError(f"`Relative` for {WEIGHT!r} is centred on the doses' "
+                                     "weight, but the per-kg doses give different weights; "
+                                     "sweep it with `Range` or `Values` instead")
         elif canonical in system.derived_params:
             canonical_name, transform = system.derived_params[canonical]
             targets.append(("param", param_index[canonical_name]))
