@@ -8,7 +8,8 @@ this load ends in aseptic death, the paper's scenario `aseptic_death`) and nowhe
 the focus exchanges with the uninfected tissue around it: the pathogen is cleared within a
 day, and the phagocytes and the damage spread a little and then resolve. The figure shows
 pathogen, phagocytes and damage on the grid at three times, and how many sites are damaged
-over time. The outcome depends on the exchange rate; a sweep over it is the natural next step.
+over time. The outcome depends on the exchange rate: `cs.sweep(net, {"*.transfers.*.rate":
+cs.Range(0.005, 0.5, "log")}, ...)` sweeps it, one value for every pair of neighbours.
 
 The network compiles by its structure (the local model once, looped over the 400 sites), so
 the 1,600-state system is ready in about a second; `engine="numpy"` skips numba's one-time

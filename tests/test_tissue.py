@@ -149,3 +149,23 @@ def test_parallel_diffusion_edges_and_self_loops() -> None:
     local_part = _compile(cs.tissue(local(), nx.empty_graph(2), diffusion={})).rhs(0.0, y)
     diffusion = structured.rhs(0.0, y) - local_part
     assert diffusion[x[0]] == pytest.approx(-5.3 * y[x[0]] + 0.6 * y[x[1]], rel=1e-12)
+
+
+def test_a_sweep_links_every_parameter_a_pattern_matches() -> None:
+    """`"X__*.transfers.*.rate"` sets the exchange between all neighbouring sites at once: each
+    point equals a simulation with every diffusion rate set to its value by hand."""
+    grid = cs.tissue(local(), nx.path_graph(3), diffusion={"X": 0.3})
+    rates = [n for n in grid.parameter_values() if n.endswith(".rate") and ".transfers." in n]
+    assert len(rates) == 4
+    grid.set_initial("X__0", 4.0)  # uneven: the exchange matters
+    ds = cs.sweep(grid, {"X__*.transfers.*.rate": cs.Values([0.1, 2.0])}, design="grid",
+                  t_end=5.0, metrics=["final:X__2"], method="LSODA", progress=False)
+    for value, final in zip((0.1, 2.0), ds["final:X__2"].values, strict=True):
+        tc = cs.simulate(grid.with_parameters(dict.fromkeys(rates, value)), t_end=5.0,
+                         method="LSODA", engine="numpy")  # the sweep's scipy path: numpy
+        assert final == pytest.approx(tc["X__2"][-1], rel=1e-12)
+    assert ds["final:X__2"].values[0] != pytest.approx(ds["final:X__2"].values[1], rel=0.01)
+    with pytest.raises(cs.ParameterError, match="matches no parameter"):
+        cs.sweep(grid, {"Y__*.rate": cs.Values([1.0])}, design="grid", t_end=1.0)
+    with pytest.raises(cs.ParameterError, match="different bounds"):
+        cs.sweep(grid, {"*": cs.Values([1.0])}, design="grid", t_end=1.0)

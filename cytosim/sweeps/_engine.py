@@ -50,6 +50,9 @@ class Plan:
     columns: tuple[str, ...]
     trajectory_index: NDArray[np.int64] | None  # output rows kept as trajectories
     events: tuple[Event, ...] = ()  # doses and parameter steps, the same for every point
+    # parameter indices of each linked name (a pattern: one value for all its matches); the
+    # target ("params", k) reads groups[k]
+    groups: tuple[tuple[int, ...], ...] = ()
 
     @property
     def conditional(self) -> bool:
@@ -97,8 +100,10 @@ def member_inputs(system: OdeSystem, plan: Plan, points: NDArray[np.float64]
             bad |= values <= 0
             with np.errstate(divide="ignore", invalid="ignore"):
                 values = np.where(bad, np.nan, transform(np.where(bad, 1.0, values)))
-        if kind == "param":
-            p[:, index] = values
+        if kind in ("param", "params"):
+            columns = list(plan.groups[index]) if kind == "params" else [index]
+            p[:, columns] = values[:, None]
+            kind, index = "param", columns[0]  # linked parameters share one spec (checked)
             spec = system.param_specs[index]
             bad |= (values <= spec.lower) if spec.positive else (values < spec.lower)
             bad |= values > spec.upper

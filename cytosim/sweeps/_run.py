@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import fnmatch
 import logging
 import math
 import os
@@ -77,6 +78,11 @@ def sweep(
         ``{name: dimension}``: stable parameter names, aliases, derived names
         (``TNF.half_life``) or node names (initial values), each a :class:`Range`,
         :class:`Values`, :class:`Relative`, list or frozen scipy.stats distribution.
+        A name with ``*`` or ``?`` (shell-style, :mod:`fnmatch`) links every parameter
+        whose stable name matches: each point sets them all to its value (e.g.
+        ``"P__*.transfers.*.rate"``, the exchange of P between all neighbouring sites of a
+        tissue from :func:`cytosim.tissue`, or ``"*.growth_rate"``); they must share their
+        bounds, and a :class:`Relative` needs them to share their model value.
         ``body_weight`` (kg) is the body weight of each point: every dose given per body
         weight (``"3 mg/kg"``, ``"600000 IU/kg"``: amounts and the rates of infusions given
         a ``duration``) uses the point's weight instead of the dose's own ``weight``; doses
@@ -310,6 +316,7 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
     param_index = {name: i for i, name in enumerate(system.param_names)}
     state_index = {name: i for i, name in enumerate(system.state_names)}
     targets: list[tuple[str, int]] = []
+    groups: list[tuple[int, ...]] = []
     transforms: list[Callable[[float], float] | None] = []
     baseline: dict[str, float] = {}
     for name in space:
@@ -338,6 +345,17 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
             targets.append(("param", param_index[canonical]))
             transforms.append(None)
             baseline[name] = base_params[param_index[canonical]]
+        elif any(c in name for c in "*?[") and name not in param_index:
+            group = _linked(name, system)
+            targets.append(("params", len(groups)))
+            groups.append(group)
+            transforms.append(None)
+            values = {float(base_params[i]) for i in group}
+            if len(values) == 1:
+                baseline[name] = values.pop()
+            elif isinstance(space[name], Relative):
+                raise ParameterError(f"`Relative` for {name!r} needs one model value, but the "
+                                     f"{len(group)} parameters it links have {len(values)}")
         elif name in state_index:
             targets.append(("initial", state_index[name]))
             transforms.append(None)
@@ -365,8 +383,26 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
     trajectory_index = np.searchsorted(t_out, np.asarray(keep, dtype=float)) if keep else None
     plan = Plan(tuple(space), tuple(targets), tuple(transforms), base_params, base_initial, t0,
                 t1, t_out, method, float(rtol), float(atol), int(max_steps), tuple(parsed),
-                tuple(columns), trajectory_index)
+                tuple(columns), trajectory_index, groups=tuple(groups))
     return plan, points
+
+
+def _linked(pattern: str, system: OdeSystem) -> tuple[int, ...]:
+    """The indices of the parameters whose stable names match *pattern* (fnmatch, case
+    sensitive), which must share one spec."""
+    group = tuple(i for i, name in enumerate(system.param_names)
+                  if fnmatch.fnmatchcase(name, pattern))
+    if not group:
+        raise ParameterError(f"cannot sweep {pattern!r}: the pattern matches no parameter. "
+                             + suggest(pattern.replace("*", "").replace("?", ""),
+                                       system.param_names))
+    specs = {(system.param_specs[i].lower, system.param_specs[i].upper,
+              system.param_specs[i].positive) for i in group}
+    if len(specs) > 1:
+        names = sorted({system.param_names[i].rsplit(".", 1)[-1] for i in group})
+        raise ParameterError(f"{pattern!r} links parameters with different bounds "
+                             f"({', '.join(names[:4])}); narrow the pattern")
+    return group
 
 
 class _progress:
