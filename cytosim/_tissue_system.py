@@ -76,9 +76,12 @@ def layout_of(network: Network) -> TissueLayout | None:
     Infusion inputs added on site nodes (by dosing: ``with_infusion_inputs``) keep the
     layout: :func:`compile_tissue` adds them as inputs (:func:`infusion_inputs`).
     """
+    from .kinetics import DEFAULT_KINDS
+
     layout: TissueLayout | None = getattr(network, "_tissue", None)
-    if layout is None or network.kinds is not layout.local.kinds:
-        return None
+    if layout is None or network.kinds is not layout.local.kinds or any(
+            network.kinds[kind] is not DEFAULT_KINDS[kind] for kind in ("transfers", "infusion")):
+        return None  # the diffusion and input terms are the built-in laws written out
     now = skeleton(network)
     if now == layout.skeleton:
         return layout

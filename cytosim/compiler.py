@@ -29,6 +29,7 @@ import json
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -179,14 +180,14 @@ class OdeSystem:
 
     # ---------------------------------------------------------------- inputs
     @functools.cached_property
-    def param_index(self) -> dict[str, int]:
-        """``{name: index}`` of the parameters (built once: a tissue has thousands)."""
-        return {n: i for i, n in enumerate(self.param_names)}
+    def param_index(self) -> Mapping[str, int]:
+        """``{name: index}`` of the parameters (built once: a tissue has thousands), read-only."""
+        return MappingProxyType({n: i for i, n in enumerate(self.param_names)})
 
     @functools.cached_property
-    def state_index(self) -> dict[str, int]:
-        """``{name: index}`` of the states (built once)."""
-        return {n: i for i, n in enumerate(self.state_names)}
+    def state_index(self) -> Mapping[str, int]:
+        """``{name: index}`` of the states (built once), read-only."""
+        return MappingProxyType({n: i for i, n in enumerate(self.state_names)})
 
     def param_vector(self, values: Mapping[str, float] | None = None, *,
                      aliases: Mapping[str, str] | None = None) -> FloatArray:

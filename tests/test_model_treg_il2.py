@@ -239,19 +239,23 @@ def test_high_il2_input_expands_effector_cells() -> None:
 
 
 # --------------------------------------------------------------- dose scale (assumption)
-def test_aldesleukin_is_small_against_the_lymph_node_il2_sink() -> None:
+def test_aldesleukin_rates_against_the_lymph_node_il2_sink() -> None:
     """Why the model file maps no aldesleukin dose onto the LN: the activated Tregs' IL-2
-    consumption capacity k_IL2_consump x aTreg is 2.05e3 nmol/day at the recorded state,
-    about one whole high-dose cycle (14 x 600,000 IU/kg x 70 kg = 35.9 mg = 2.35e3 nmol at
-    15.3 kDa, pk.md section 4), and ~1300 times the bioavailable low-dose amount per day."""
+    consumption capacity k_IL2_consump x aTreg is 2.05e3 nmol/day at the recorded state; a
+    whole high-dose cycle (14 x 600,000 IU/kg x 70 kg = 35.9 mg = 2.35e3 nmol at 15.3 kDa,
+    pk.md section 4, over 13 x 8 h plus one infusion) is about a quarter of that per day, and
+    the bioavailable low dose ~1300 times less per day."""
     p = values(cs.load_model("treg_il2"))
     capacity = p["k_IL2_consump"] * RECORDED["LN_aTreg_CD4"]  # nmol/day
     assert capacity == pytest.approx(2050.5, rel=1e-4)
     nmol_per_mg = 1e6 / 15300.0
     high = cs.therapies.aldesleukin("high_dose")
-    cycle = sum(d.amount_in_unit() * (d.addl + 1) for d in high.schedule("day").doses)
-    assert cycle * nmol_per_mg == pytest.approx(2349.0, rel=1e-3)
-    assert 1.0 < cycle * nmol_per_mg / capacity < 1.2
+    (dose,) = high.schedule("day").doses
+    cycle = dose.amount_in_unit() * (dose.addl + 1) * nmol_per_mg  # nmol
+    assert cycle == pytest.approx(2349.0, rel=1e-3)
+    days = dose.addl * dose.ii + float(dose.duration or 0.0)  # first start to last stop
+    assert days == pytest.approx(13 * 8 / 24 + 0.25 / 24, rel=1e-9)
+    assert 0.2 < cycle / days / capacity < 0.3
     low = cs.therapies.aldesleukin("low_dose")
     (record,) = low.schedule("day").doses  # 1 MIU SC once a day
     assert record.ii == pytest.approx(1.0)

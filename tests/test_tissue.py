@@ -167,5 +167,30 @@ def test_a_sweep_links_every_parameter_a_pattern_matches() -> None:
     assert ds["final:X__2"].values[0] != pytest.approx(ds["final:X__2"].values[1], rel=0.01)
     with pytest.raises(cs.ParameterError, match="matches no parameter"):
         cs.sweep(grid, {"Y__*.rate": cs.Values([1.0])}, design="grid", t_end=1.0)
-    with pytest.raises(cs.ParameterError, match="different bounds"):
-        cs.sweep(grid, {"*": cs.Values([1.0])}, design="grid", t_end=1.0)
+
+
+def test_linked_names_are_refused_when_ambiguous() -> None:
+    grid = cs.tissue(local(), nx.path_graph(2), diffusion={"X": 0.3})
+    run = {"design": "grid", "t_end": 1.0, "method": "LSODA", "progress": False}
+    with pytest.raises(cs.ParameterError, match=r"both set 'X__0.transfers.X__1.rate'"):
+        cs.sweep(grid, {"X__*.transfers.*.rate": cs.Values([0.5]),
+                        "X__0.transfers.X__1.rate": cs.Values([9.0])}, **run)
+    with pytest.raises(cs.ParameterError, match=r"matches nodes \(X__0, X__1\)"):
+        cs.sweep(grid, {"X__*": cs.Values([1.0])}, **run)
+    with pytest.raises(cs.ParameterError, match="different bounds or units"):
+        cs.sweep(grid, {"*.rate": cs.Values([1.0])}, **run)  # secretion and 1/h rates
+
+
+def test_a_replaced_transfers_or_infusion_law_compiles_flat() -> None:
+    """The structured compile writes the built-in laws out; a registry that replaces either
+    must not be compiled that way."""
+    from dataclasses import replace
+
+    from cytosim._tissue_system import layout_of
+    from cytosim.kinetics import DEFAULT_KINDS
+
+    for kind in ("transfers", "infusion"):
+        registry = DEFAULT_KINDS.with_kind(replace(DEFAULT_KINDS[kind]), replace=True)
+        net = cs.Network("local", kinds=registry)
+        net.add_cytokine("X", decay_rate=0.2, use_catalogue=False)
+        assert layout_of(cs.tissue(net, nx.path_graph(2), diffusion={"X": 0.3})) is None

@@ -269,9 +269,16 @@ def _on_threads(entry: Any, arguments: tuple[Any, ...], ranges: list[tuple[int, 
     helpers = [threading.Thread(target=work, daemon=True) for _ in range(threads - 1)]
     for helper in helpers:
         helper.start()
-    work()
-    for helper in helpers:
-        helper.join()
+    try:
+        work()
+        for helper in helpers:
+            helper.join()
+    except BaseException as error:  # e.g. Ctrl-C: the helpers stop at their next range
+        with lock:
+            failed.append(error)
+        for helper in helpers:
+            helper.join()
+        raise
     if failed:
         raise failed[0]
 

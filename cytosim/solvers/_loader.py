@@ -68,12 +68,15 @@ def model_source(system: OdeSystem) -> tuple[str, int]:
     trees for its functions (a tissue compiled by its structure) keeps its own source, with
     a ``pre`` that only copies the parameters.
     """
-    return _model_source(system)
+    # kept on the system itself, like a cached property of the frozen dataclass: a sweep
+    # asks once per chunk, and the source goes when the system goes
+    cached: tuple[str, int] | None = system.__dict__.get("_hoisted_source")
+    if cached is None:
+        cached = system.__dict__["_hoisted_source"] = _model_source(system)
+    return cached
 
 
-@functools.lru_cache(maxsize=16)
 def _model_source(system: OdeSystem) -> tuple[str, int]:
-    # cached per system (compared by identity): a sweep asks once per chunk
     n = len(system.param_names)
     if (len(system.derivatives) != system.n_states
             or len(system.jacobian) != len(system.rows)

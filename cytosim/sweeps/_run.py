@@ -79,10 +79,12 @@ def sweep(
         (``TNF.half_life``) or node names (initial values), each a :class:`Range`,
         :class:`Values`, :class:`Relative`, list or frozen scipy.stats distribution.
         A name with ``*`` or ``?`` (shell-style, :mod:`fnmatch`) links every parameter
-        whose stable name matches: each point sets them all to its value (e.g.
-        ``"P__*.transfers.*.rate"``, the exchange of P between all neighbouring sites of a
-        tissue from :func:`cytosim.tissue`, or ``"*.growth_rate"``); they must share their
-        bounds, and a :class:`Relative` needs them to share their model value.
+        whose stable name matches (not aliases, derived names or nodes): each point sets them
+        all to its value (e.g. ``"P__*.transfers.*.rate"``, the exchange of P between all
+        neighbouring sites of a tissue from :func:`cytosim.tissue`, or
+        ``"*.growth_rate"``); they must share their bounds and unit, and a :class:`Relative`
+        needs them to share their model value. A parameter may be set by one swept name
+        only.
         ``body_weight`` (kg) is the body weight of each point: every dose given per body
         weight (``"3 mg/kg"``, ``"600000 IU/kg"``: amounts and the rates of infusions given
         a ``duration``) uses the point's weight instead of the dose's own ``weight``; doses
@@ -381,6 +383,7 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
                              f"[{t0:g}, {t1:g}]")
     t_out = np.unique(np.concatenate([grid, np.asarray(requested, dtype=float)]))
     trajectory_index = np.searchsorted(t_out, np.asarray(keep, dtype=float)) if keep else None
+    _one_name_per_parameter(list(space), targets, groups, system)
     plan = Plan(tuple(space), tuple(targets), tuple(transforms), base_params, base_initial, t0,
                 t1, t_out, method, float(rtol), float(atol), int(max_steps), tuple(parsed),
                 tuple(columns), trajectory_index, groups=tuple(groups))
@@ -389,20 +392,39 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
 
 def _linked(pattern: str, system: OdeSystem) -> tuple[int, ...]:
     """The indices of the parameters whose stable names match *pattern* (fnmatch, case
-    sensitive), which must share one spec."""
+    sensitive), which must share one spec and one unit."""
+    nodes = [n for n in system.state_names if fnmatch.fnmatchcase(n, pattern)]
+    if nodes:
+        raise ParameterError(f"{pattern!r} matches nodes ({', '.join(nodes[:3])}): patterns "
+                             "link parameters only; sweep initial values by node name")
     group = tuple(i for i, name in enumerate(system.param_names)
                   if fnmatch.fnmatchcase(name, pattern))
     if not group:
-        raise ParameterError(f"cannot sweep {pattern!r}: the pattern matches no parameter. "
+        raise ParameterError(f"cannot sweep {pattern!r}: the pattern matches no parameter "
+                             "(patterns match stable names, not aliases or derived names). "
                              + suggest(pattern.replace("*", "").replace("?", ""),
                                        system.param_names))
-    specs = {(system.param_specs[i].lower, system.param_specs[i].upper,
-              system.param_specs[i].positive) for i in group}
-    if len(specs) > 1:
-        names = sorted({system.param_names[i].rsplit(".", 1)[-1] for i in group})
-        raise ParameterError(f"{pattern!r} links parameters with different bounds "
+    kinds = {(system.param_specs[i].lower, system.param_specs[i].upper,
+              system.param_specs[i].positive, system.param_units[i]) for i in group}
+    if len(kinds) > 1:
+        names = sorted({f"{system.param_names[i].rsplit('.', 1)[-1]} "
+                        f"[{system.param_units[i] or 'no unit'}]" for i in group})
+        raise ParameterError(f"{pattern!r} links parameters with different bounds or units "
                              f"({', '.join(names[:4])}); narrow the pattern")
     return group
+
+
+def _one_name_per_parameter(names: list[str], targets: list[tuple[str, int]],
+                            groups: list[tuple[int, ...]], system: OdeSystem) -> None:
+    """Refuse two swept names setting one parameter (the last one would silently win)."""
+    owner: dict[int, str] = {}
+    for name, (kind, index) in zip(names, targets, strict=True):
+        indices = groups[index] if kind == "params" else (index,) if kind == "param" else ()
+        for i in indices:
+            if i in owner:
+                raise ParameterError(f"{name!r} and {owner[i]!r} both set "
+                                     f"{system.param_names[i]!r}; sweep it under one name")
+            owner[i] = name
 
 
 class _progress:
