@@ -79,6 +79,12 @@ def check_element(net: Network, u: str, v: str, key: Any, *, full: bool = False,
     if law.applies_to == "edge" and u == v and law.kind in ("proliferates", "recruits"):
         raise ModelError(f"{where}: a node cannot drive its own {law.kind!r}; use the 'growth' "
                          "or 'logistic' process for self-driven proliferation")
+    if law.kind == "transfers" and u == v:
+        raise ModelError(f"{where}: a node cannot transfer to itself (the flux would cancel "
+                         "out of one node and add to it at once)")
+    if law.kind == "infusion" and data.get("modulators"):
+        raise ModelError(f"{where}: an infusion's rate is set by doses; modulators on it "
+                         "would have no effect")
     if law.applies_to == "edge":
         for role, node, allowed in (("source", u, law.sources), ("target", v, law.targets)):
             node_kind = graph.nodes[node]["kind"]

@@ -268,3 +268,12 @@ def test_implied_units_come_from_each_element_itself() -> None:
     units = net.parameters()["unit"]
     assert units["X.rate"] == "1/h"  # the decay's own unit, not muted by the other process
     assert units["X.source"] == ""  # a mass-action modulator changes the unit: none implied
+
+
+def test_self_transfers_and_modulated_infusions_are_refused() -> None:
+    net = cs.Network()
+    net.add_cytokine("X", decay_rate=1.0, use_catalogue=False)
+    with pytest.raises(cs.ModelError, match="cannot transfer to itself"):
+        net.add_edge("X", "transfers", "X", rate=1.0)
+    with pytest.raises(cs.ModelError, match="modulators on it would have no effect"):
+        net.add_process("X", "infusion", infusion_rate=0.0, modulators=[cs.Hill("X", K=1.0)])
