@@ -88,7 +88,8 @@ def tissue_sbml(network: cs.Network) -> str:
     model, plus the diffusion terms (the ``transfers`` law; see cytosim._tissue_system). The
     structured compile keeps no flat expression trees, and the flat ones, written out, give
     28 MB of SBML for 1,000 sites (libRoadRunner did not load it within 50 minutes)."""
-    from cytosim._tissue_system import layout_of, site_name
+    from cytosim._tissue_system import layout_of
+    from cytosim.tissue import site_name
 
     layout = layout_of(network)
     if layout is None:

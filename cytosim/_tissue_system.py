@@ -29,7 +29,6 @@ The tests compare both engines with the flat compile on grids with unequal volum
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -102,20 +101,6 @@ def infusion_inputs(network: Network, layout: TissueLayout) -> list[tuple[str, A
             if (u, v, k, d["kind"]) not in before]
 
 
-def site_name(name: str, label: str, nodes: set[str], compartments: set[str]) -> str:
-    """The name at site *label* of a local parameter: ``TNF.rate`` -> ``TNF__2_3.rate``.
-
-    The head (a node or a compartment) and every node named inside the rest are renamed,
-    the same way :func:`cytosim.tissue` names the copies.
-    """
-    from .tissue import _rename_prefix
-
-    head, _, tail = name.partition(".")
-    if head not in nodes and head not in compartments:
-        return name
-    return f"{head}__{label}.{_rename_prefix(tail, nodes, label)}"
-
-
 @dataclass(frozen=True)
 class _Indices:
     """Index arrays of the structured functions (all int64)."""
@@ -141,7 +126,8 @@ class _Indices:
 def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
     """The structured :class:`OdeSystem` of a tissue network (see the module docstring)."""
     from ._assemble import parameter_specs
-    from .compiler import OdeSystem, _readonly, compile_network
+    from .compiler import OdeSystem, _readonly, compile_network, network_fields
+    from .tissue import site_name
 
     local = compile_network(layout.local)
     graph = network._graph
@@ -208,17 +194,9 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
 
     specs, derived = parameter_specs(network, params)
     numba_source = _numba_source(local, ix)
-    structure = network.structure()
-    obs_info = graph.graph["observables"]
     return OdeSystem(
-        name=network.name,
-        time_unit=network.time_unit,
-        state_names=states,
-        state_units=tuple(str(graph.nodes[s]["unit"]) for s in states),
+        **network_fields(network, table, states, observables),
         param_names=params,
-        param_units=tuple(str(u) for u in table["unit"]),
-        observable_names=observables,
-        observable_units=tuple(str(obs_info[o]["unit"]) for o in observables),
         default_params=_readonly(table["value"].to_numpy(dtype=float)),
         default_initial=_readonly([float(graph.nodes[s]["initial"]) for s in states]),
         rows=_readonly(keys % n, np.int64),
@@ -229,8 +207,6 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
         param_specs=specs,
         derived_params=derived,
         structure_key=hashlib.sha256(numba_source.encode()).hexdigest()[:32],
-        model_hash=hashlib.sha256(json.dumps(structure, sort_keys=True, default=str).encode()
-                                  ).hexdigest()[:32],
         sources={"numba": numba_source,
                  "numpy": f"# tissue of {len(labels)} sites; the local model:\n"
                           + local.sources["numpy"]},

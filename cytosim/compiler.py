@@ -286,20 +286,10 @@ def _compile(network: Network) -> OdeSystem:
             emit_function("obs", observables, dialect),
         ])
     numpy_functions = build_functions(sources["numpy"], ["rhs", "jac", "obs"])
-    graph = network._graph
-    params_table = network.parameters()
-    structure = network.structure()
-    model_hash = hashlib.sha256(json.dumps(structure, sort_keys=True, default=str).encode())
-    obs_info = graph.graph["observables"]
     return OdeSystem(
-        name=network.name,
-        time_unit=network.time_unit,
-        state_names=assembly.states,
-        state_units=tuple(str(graph.nodes[s]["unit"]) for s in assembly.states),
+        **network_fields(network, network.parameters(), assembly.states,
+                         tuple(name for name, _ in assembly.observables)),
         param_names=assembly.params,
-        param_units=tuple(str(u) for u in params_table["unit"]),
-        observable_names=tuple(name for name, _ in assembly.observables),
-        observable_units=tuple(str(obs_info[name]["unit"]) for name, _ in assembly.observables),
         default_params=_readonly(assembly.param_values),
         default_initial=_readonly(assembly.initial),
         rows=_readonly([e[0] for e in entries], np.int64).reshape(-1),
@@ -310,7 +300,23 @@ def _compile(network: Network) -> OdeSystem:
         param_specs=assembly.param_specs,
         derived_params=assembly.derived,
         structure_key=hashlib.sha256(sources["numba"].encode()).hexdigest()[:32],
-        model_hash=model_hash.hexdigest()[:32],
         sources=sources,
         _numpy=numpy_functions,
     )
+
+
+def network_fields(network: Network, params_table: Any, states: tuple[str, ...],
+                   observables: tuple[str, ...]) -> dict[str, Any]:
+    """The :class:`OdeSystem` fields read from the network itself, whatever the compile:
+    name, time unit, units of *states*, parameters (*params_table*: ``network.parameters()``)
+    and *observables*, and the model hash (structure and values)."""
+    graph = network._graph
+    structure = json.dumps(network.structure(), sort_keys=True, default=str)
+    obs_info = graph.graph["observables"]
+    return {"name": network.name, "time_unit": network.time_unit,
+            "state_names": states,
+            "state_units": tuple(str(graph.nodes[s]["unit"]) for s in states),
+            "param_units": tuple(str(u) for u in params_table["unit"]),
+            "observable_names": observables,
+            "observable_units": tuple(str(obs_info[o]["unit"]) for o in observables),
+            "model_hash": hashlib.sha256(structure.encode()).hexdigest()[:32]}

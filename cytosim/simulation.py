@@ -315,17 +315,29 @@ def _due(events: Sequence[Event], time: float, system: OdeSystem, p: NDArray[np.
     now = [e for e in events if e.time == time]
     if not any(e.conditions for e in now) and not any(c.any() for c in skipped.pending.values()):
         return now
-    values = {name: y[i:i + 1] for i, name in enumerate(system.state_names)}
-    if system.observable_names and any(e.conditions for e in now):
-        with np.errstate(divide="ignore", invalid="ignore"):
-            observed = system.observe(np.array([time]), y[:, None], p)
-        values.update(zip(system.observable_names, observed, strict=True))
+    values = condition_values(system, now, time, y[None, :], p[None, :])
     given, skipped_now, error = decide_doses(now, time, values, skipped.pending, 1)
     if error[0]:
         raise UntestableCondition(error[0])
     skipped.doses.extend((time, e.target) for e, s in zip(now, skipped_now[:, 0], strict=True)
                          if s)
     return [e for e, g in zip(now, given[:, 0], strict=True) if g]
+
+
+def condition_values(system: OdeSystem, now: Sequence[Event], time: float,
+                     y: NDArray[np.float64], p: NDArray[np.float64]
+                     ) -> dict[str, NDArray[np.float64]]:
+    """The states and observables the conditions of the events *now* read, one value per
+    member (the rows of *y* and *p*), at *time*."""
+    names = {condition.name for event in now for condition in event.conditions}
+    values = {name: y[:, system.state_index[name]] for name in names
+              if name in system.state_index}
+    if names - set(values):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            observed = system.observe(np.full(len(y), time), y.T, p.T)
+        values.update((name, observed[i]) for i, name in enumerate(system.observable_names)
+                      if name in names)
+    return values
 
 
 def _integrate_compiled(system: OdeSystem, p: NDArray[np.float64], method: str, t0: float,

@@ -42,7 +42,7 @@ from .exceptions import ModelError
 from .kinetics import Hill, Linear
 from .network import Network
 
-__all__ = ["site_label", "tissue"]
+__all__ = ["site_label", "site_name", "tissue"]
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
 
@@ -92,7 +92,7 @@ def tissue(network: Network, graph: nx.Graph, diffusion: Mapping[str, float], *,
         raise ModelError("two graph sites map to the same name; relabel the graph's nodes")
     compartments = source.graph["compartments"]
     names = (set(network.nodes), set(source.graph["observables"]),
-             set(network.parameter_values()), network.parameter_aliases())
+             set(network.parameter_values()), network.parameter_aliases(), set(compartments))
     for label in labels.values():
         rename = _renamer(names, label)
         for comp, info in compartments.items():
@@ -127,8 +127,9 @@ def tissue(network: Network, graph: nx.Graph, diffusion: Mapping[str, float], *,
     return out
 
 
-def _renamer(names: tuple[set[str], set[str], set[str], dict[str, str]], label: str) -> Any:
-    nodes, observables, params, aliases = names
+def _renamer(names: tuple[set[str], set[str], set[str], dict[str, str], set[str]],
+             label: str) -> Any:
+    nodes, observables, params, aliases, compartments = names
 
     def rename(node: ex.Expr) -> ex.Expr | None:
         if not isinstance(node, ex.Symbol):
@@ -138,11 +139,22 @@ def _renamer(names: tuple[set[str], set[str], set[str], dict[str, str]], label: 
             return ex.Symbol(f"{name}__{label}")
         name = aliases.get(name, name)
         if name in params:
-            head, _, tail = name.partition(".")
-            return ex.Symbol(f"{head}__{label}.{_rename_prefix(tail, nodes, label)}")
+            return ex.Symbol(site_name(name, label, nodes, compartments))
         return None  # a term's own parameter: stays local
 
     return rename
+
+
+def site_name(name: str, label: str, nodes: set[str], compartments: set[str]) -> str:
+    """The name at site *label* of a local parameter: ``TNF.rate`` -> ``TNF__2_3.rate``.
+
+    The head (a node or a compartment) and every node named inside the rest are renamed;
+    other names are returned as they are.
+    """
+    head, _, tail = name.partition(".")
+    if head not in nodes and head not in compartments:
+        return name
+    return f"{head}__{label}.{_rename_prefix(tail, nodes, label)}"
 
 
 def _rename_prefix(tail: str, nodes: set[str], label: str) -> str:

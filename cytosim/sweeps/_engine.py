@@ -19,7 +19,13 @@ from numpy.typing import NDArray
 from ..compiler import OdeSystem
 from ..exceptions import UntestableCondition
 from ..interventions import Event, InfusionKey, decide_doses
-from ..simulation import METHODS, _integrate_with_events, _Skipped, parameters_in_force
+from ..simulation import (
+    METHODS,
+    _integrate_with_events,
+    _Skipped,
+    condition_values,
+    parameters_in_force,
+)
 from .metrics import Metric, evaluate
 
 if TYPE_CHECKING:
@@ -152,8 +158,7 @@ class _Dosing:
         self.events = events
         self.weight = weight if any(event.per_kg for event in events) else None
         self.conditional = any(event.conditions for event in events)
-        self.state = {name: i for i, name in enumerate(system.state_names)}
-        self.param = {name: i for i, name in enumerate(system.param_names)}
+        self.state, self.param = system.state_index, system.param_index
         self.pending: dict[InfusionKey, NDArray[np.int64]] = {}
         self.n_skipped = np.zeros(m, dtype=np.int64)
 
@@ -169,8 +174,8 @@ class _Dosing:
         given = np.ones((len(now), len(rows)), dtype=bool)
         if self.conditional:
             pending = {key: count[rows] for key, count in self.pending.items()}
-            given, skipped, error = decide_doses(now, time, self._values(now, time, y, p),
-                                                 pending, len(rows))
+            given, skipped, error = decide_doses(
+                now, time, condition_values(self.system, now, time, y, p), pending, len(rows))
             for key, count in pending.items():
                 self.pending.setdefault(key, np.zeros(len(self.n_skipped), np.int64))[
                     rows] = count
@@ -190,19 +195,6 @@ class _Dosing:
             if event.rate_change:
                 p[members, self.param[f"{event.target}.infusion_rate"]] += rate
         return error
-
-    def _values(self, now: list[Event], time: float, y: NDArray[np.float64],
-                p: NDArray[np.float64]) -> dict[str, NDArray[np.float64]]:
-        """The states and observables the conditions of *now* read, per member."""
-        names = {condition.name for event in now for condition in event.conditions}
-        values = {name: y[:, self.state[name]] for name in names if name in self.state}
-        if names - set(values):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                observed = self.system.observe(np.full(len(y), time), y.T, p.T)
-            values.update((name, observed[i]) for i, name in
-                          enumerate(self.system.observable_names) if name in names)
-        return values
-
 
 def run_chunk(system: OdeSystem, plan: Plan, start: int, points: NDArray[np.float64]
               ) -> ChunkResult:

@@ -315,8 +315,7 @@ def _plan(network: Network, system: OdeSystem, space: Mapping[str, Any], *, n: i
     aliases = network.parameter_aliases()
     base_params = system.param_vector(params, aliases=aliases)
     base_initial = system.initial_vector()
-    param_index = {name: i for i, name in enumerate(system.param_names)}
-    state_index = {name: i for i, name in enumerate(system.state_names)}
+    param_index, state_index = system.param_index, system.state_index
     targets: list[tuple[str, int]] = []
     groups: list[tuple[int, ...]] = []
     transforms: list[Callable[[float], float] | None] = []
