@@ -23,7 +23,14 @@ def test_one_isolated_site_equals_the_local_model() -> None:
     site = cs.tissue(net, nx.empty_graph(1), diffusion={"CA": 0.1})
     a = cs.simulate(net, t_end=50.0, engine="numpy")
     b = cs.simulate(site, t_end=50.0, engine="numpy")
-    np.testing.assert_array_equal(a.values, b.values)  # same equations, renamed
+    # same equations: the functions agree to rounding (numpy's vectorised power may round
+    # differently with the arrays' shapes), so the trajectories agree to well within the
+    # solver's tolerance (rtol 1e-6) even where rounding changes its step sequence
+    sa, sb = cs.compile_network(net), cs.compile_network(site)
+    for y in (sa.default_initial, a.values[-1, :a.n_states]):
+        np.testing.assert_allclose(sb.rhs(0.0, y, sb.default_params),
+                                   sa.rhs(0.0, y, sa.default_params), rtol=1e-13, atol=0)
+    np.testing.assert_allclose(b.values, a.values, rtol=1e-7, atol=1e-12)
 
 
 def test_diffusion_conserves_mass_and_equilibrates() -> None:
