@@ -31,6 +31,7 @@ from cytosim.solvers import (
     integrate_ensemble,
 )
 from cytosim.solvers import _dopri5_kernel as kernel
+from cytosim.solvers import _shared_kernel as shared
 
 from . import solver_problems as sp
 
@@ -119,11 +120,11 @@ def test_tableau_matches_scipy_rk45():
 
 
 def test_status_codes_match_the_kernel():
-    assert STATUS == {kernel.SUCCESS: "success", kernel.MAX_STEPS_REACHED: "max_steps",
-                      kernel.STEP_SIZE_TOO_SMALL: "step_size_too_small",
-                      kernel.NON_FINITE: "non_finite"}
+    assert STATUS == {shared.SUCCESS: "success", shared.MAX_STEPS_REACHED: "max_steps",
+                      shared.STEP_SIZE_TOO_SMALL: "step_size_too_small",
+                      shared.NON_FINITE: "non_finite"}
     assert set(MESSAGES) == set(STATUS)
-    assert "`max_steps`" in MESSAGES[kernel.MAX_STEPS_REACHED]
+    assert "`max_steps`" in MESSAGES[shared.MAX_STEPS_REACHED]
 
 
 # ----------------------------------------------------------------------------- accuracy
@@ -227,7 +228,7 @@ def test_mixed_ensemble_records_each_members_fate(systems):
     t_out = np.linspace(0.0, 2.0, 41)
     result = run(systems, MIXED, t_out, t_span=(0.0, 2.0))
     assert result.status[[0, 1, 3]].tolist() == [0, 0, 0]
-    assert result.status[2] in (kernel.STEP_SIZE_TOO_SMALL, kernel.NON_FINITE)
+    assert result.status[2] in (shared.STEP_SIZE_TOO_SMALL, shared.NON_FINITE)
     assert len(set(result.n_steps.tolist())) == 4
     assert result.n_steps[3] > 10 * result.n_steps[0]  # stiff: stability-limited steps
     # the blow-up member stops at its singularity, t = 1; later rows are NaN
@@ -248,7 +249,7 @@ def test_max_steps_reached(systems):
     t_out = np.linspace(0.0, 2.0, 5)
     result = run(systems, [sp.LOGISTIC, sp.STIFF_LOGISTIC], t_out, t_span=(0.0, 2.0),
                  max_steps=200)
-    assert result.status.tolist() == [0, kernel.MAX_STEPS_REACHED]
+    assert result.status.tolist() == [0, shared.MAX_STEPS_REACHED]
     assert result.n_steps[1] + result.n_rejected[1] == 200
     assert result.t_reached[1] < 2.0
     assert np.all(np.isnan(result.y[1, t_out > result.t_reached[1]]))
@@ -262,11 +263,58 @@ def test_non_finite_member(systems):
     y0 = np.array([[0.5], [0.5], [np.inf]])
     t_out = np.array([0.0, 1.0, 2.0])
     result = integrate_ensemble(system, 0.0, 2.0, y0, p, t_out)
-    assert result.status.tolist() == [0, kernel.NON_FINITE, kernel.NON_FINITE]
+    assert result.status.tolist() == [0, shared.NON_FINITE, shared.NON_FINITE]
     assert_array_equal(result.y[1:, 0], y0[1:])  # the row at t0 is y0 itself
     assert np.all(np.isnan(result.y[1:, 1:]))
     assert result.n_steps[1:].tolist() == [0, 0]
     assert result.t_reached[1:].tolist() == [0.0, 0.0]
+
+
+def test_lanes_that_end_early_take_the_next_member(systems):
+    """DOPRI5 runs several members side by side, each lane taking the next member when its
+    own ends. Members that end at once (not finite at t0), fail on the way (step limit,
+    blow-up) or run with another method (Rodas5P, automatic switching) leave their lane
+    to the next member; every member's result is the one it gets alone, bit for bit (a
+    member alone has one lane), trajectories kept or not. One thread, so that the four
+    lanes take all eleven members."""
+    system = systems["scalar"]
+    problems = [sp.LOGISTIC, sp.STIFF_LOGISTIC, sp.DECAY, sp.BLOW_UP, sp.LOGISTIC,
+                sp.DECAY, sp.STIFF_LOGISTIC, sp.LOGISTIC, sp.BLOW_UP, sp.DECAY, sp.LOGISTIC]
+    y0 = np.array([problem.y0 for problem in problems])
+    y0[4] = np.inf
+    p = np.array([problem.p(system) for problem in problems])
+    methods = np.array([0, 0, 1, 0, 0, 2, 2, 0, 0, 1, 0], dtype=np.int8)
+    assert sorted(_common.METHODS.values()) == [0, 1, 2]
+    t_out = np.linspace(0.0, 2.0, 9)
+
+    metrics = _common.MetricSpec(np.array([0, 3, 4]), np.zeros(3, np.int64), np.full(3, np.nan),
+                                 np.zeros(3, np.int64))  # peak, AUC and final value of y
+
+    def integrate(rows: slice, keep: bool = True) -> tuple[EnsembleResult, np.ndarray]:
+        inputs = _common.validate_ensemble(system, 0.0, 2.0, y0[rows], p[rows], t_out, 1e-6,
+                                           1e-9, 300, np.inf)
+        return _common.run_members(system, inputs, methods[rows], keep=keep, metrics=metrics)
+
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        together, values = integrate(slice(None))
+        unkept, unkept_values = integrate(slice(None), keep=False)
+    finally:
+        numba.set_num_threads(before)
+    assert unkept.y.shape[1] == 0
+    assert_array_equal(unkept_values, values, strict=True)
+    assert_array_equal(unkept.t_switch, together.t_switch)
+    limit = shared.MAX_STEPS_REACHED  # stiff logistic by DOPRI5; y' = y^2 near t = 1
+    assert together.status.tolist() == [0, limit, 0, limit, shared.NON_FINITE, 0, 0, 0, limit,
+                                        0, 0]
+    assert together.t_reached[[3, 4]].tolist() == [pytest.approx(1.0, abs=1e-6), 0.0]
+    assert together.switched.tolist() == [False] * 6 + [True] + [False] * 4
+    for j in range(len(problems)):
+        alone, alone_values = integrate(slice(j, j + 1))
+        assert_same(together, alone, rows=slice(j, j + 1))
+        assert_array_equal(together.t_switch[j:j + 1], alone.t_switch)
+        assert_array_equal(values[j:j + 1], alone_values)
 
 
 def test_results_do_not_depend_on_ensemble_size(systems):
@@ -384,7 +432,7 @@ def test_loader_writes_one_module_of_model_and_kernel(systems, tmp_path, monkeyp
     released (threads run ranges of members). (Loading is cheap: numba compiles on the
     first call.)"""
     system = systems["scalar"]
-    names = (_loader.ENTRY, "dopri5_run", "rodas_run", "rhs")
+    names = (_loader.ENTRY, "dopri5_stages", "rodas_run", "rhs")
     monkeypatch.setenv("CYTOSIM_CACHE_DIR", str(tmp_path))
     source, _ = _loader.model_source(system)
     functions = _loader.load_solver(source, names)
@@ -396,7 +444,7 @@ def test_loader_writes_one_module_of_model_and_kernel(systems, tmp_path, monkeyp
     assert text.count('@njit(cache=True, error_model="numpy", fastmath=False, nogil=True)\n'
                       "def ") == text.count("\ndef ")
     assert "parallel" not in text and "prange" not in text
-    positions = [text.index(f"def {name}(") for name in ("dopri5_run", "rodas_run",
+    positions = [text.index(f"def {name}(") for name in ("dopri5_stages", "rodas_run",
                                                           _loader.ENTRY)]
     assert positions == sorted(positions)
     for user_name in (system.name, *system.param_names):

@@ -23,7 +23,9 @@ and the next step is ``h * min(MAX_FACTOR, max(MIN_FACTOR, SAFETY * err**(-1/5))
 with no growth on the step accepted right after a rejection. The first step is chosen by
 the algorithm of the same section. Output times are filled by the 4th-order continuous
 extension of Shampine (1986) between accepted steps, so output times never shorten a
-step.
+step. The functions below take several members side by side ("lanes", the rows of their
+arrays); the step loop that drives them, with its control, rejections and statuses, is
+``ensemble_members`` in :mod:`cytosim.solvers._ensemble_kernel`.
 
 References
 ----------
@@ -37,17 +39,6 @@ Nonstiff Problems", 2nd ed., Springer (1993), sec. II.4-II.6.
 import math
 
 import numpy as np
-
-from ._shared_kernel import (  # noqa: F401 (also compiled in front of this text)
-    EPS,
-    MAX_STEPS_REACHED,
-    NON_FINITE,
-    STEP_SIZE_TOO_SMALL,
-    STIFF,
-    SUCCESS,
-    all_finite,
-    initial_step,
-)
 
 
 def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
@@ -116,32 +107,72 @@ STIFF_RESET = 6
 
 
 
-def dopri5_stages(t, y, h, p, k, y_stage, y_new):
-    """One trial step from ``(t, y)`` with ``k[0] = rhs(t, y)``.
+def dopri5_stages(t, y, h, p, k, y_stage, y_new, running):
+    """One trial step of every running lane ``r`` from ``(t[r], y[r])``, ``k[0, r]`` being
+    ``rhs(t[r], y[r])``.
 
-    Writes stages ``k[1:7]`` and the 5th-order solution *y_new*; ``k[6]`` is
-    ``rhs(t + h, y_new)`` because the last row of ``DOPRI5_A`` equals ``DOPRI5_B``. Six evaluations.
+    Lanes are members integrated side by side (rows of *y*, *p*, ``k[s]``...), each with
+    its own time, step size ``h[r]`` and parameters ``p[r]``; they share nothing, so a
+    lane's values are those its member would get alone, and the processor overlaps the
+    lanes' independent arithmetic (one member's stages are a chain of dependent
+    operations). Writes stages ``k[1:7, r]`` and the 5th-order solution ``y_new[r]``;
+    ``k[6, r]`` is ``rhs(t[r] + h[r], y_new[r])`` because the last row of ``DOPRI5_A``
+    equals ``DOPRI5_B``. Six evaluations per lane. The stages are written out one by one,
+    the tableau's entries read at constant indices (the compiler folds them into the
+    code), each sum in the tableau's column order.
     """
-    n = y.shape[0]
-    for s in range(1, DOPRI5_N_STAGES):
-        target = y_new if s == DOPRI5_N_STAGES - 1 else y_stage
-        for i in range(n):
-            acc = 0.0
-            for r in range(s):
-                acc += DOPRI5_A[s, r] * k[r, i]
-            target[i] = y[i] + h * acc
-        rhs(t + DOPRI5_C[s] * h, target, p, k[s])
+    a = DOPRI5_A
+    c = DOPRI5_C
+    lanes, n = y.shape
+    for r in range(lanes):
+        if running[r]:
+            for i in range(n):
+                y_stage[r, i] = y[r, i] + h[r] * (a[1, 0] * k[0, r, i])
+            rhs(t[r] + c[1] * h[r], y_stage[r], p[r], k[1, r])
+    for r in range(lanes):
+        if running[r]:
+            for i in range(n):
+                y_stage[r, i] = y[r, i] + h[r] * (a[2, 0] * k[0, r, i] + a[2, 1] * k[1, r, i])
+            rhs(t[r] + c[2] * h[r], y_stage[r], p[r], k[2, r])
+    for r in range(lanes):
+        if running[r]:
+            for i in range(n):
+                y_stage[r, i] = y[r, i] + h[r] * (a[3, 0] * k[0, r, i] + a[3, 1] * k[1, r, i]
+                                                  + a[3, 2] * k[2, r, i])
+            rhs(t[r] + c[3] * h[r], y_stage[r], p[r], k[3, r])
+    for r in range(lanes):
+        if running[r]:
+            for i in range(n):
+                y_stage[r, i] = y[r, i] + h[r] * (a[4, 0] * k[0, r, i] + a[4, 1] * k[1, r, i]
+                                                  + a[4, 2] * k[2, r, i] + a[4, 3] * k[3, r, i])
+            rhs(t[r] + c[4] * h[r], y_stage[r], p[r], k[4, r])
+    for r in range(lanes):
+        if running[r]:
+            for i in range(n):
+                y_stage[r, i] = y[r, i] + h[r] * (a[5, 0] * k[0, r, i] + a[5, 1] * k[1, r, i]
+                                                  + a[5, 2] * k[2, r, i] + a[5, 3] * k[3, r, i]
+                                                  + a[5, 4] * k[4, r, i])
+            rhs(t[r] + c[5] * h[r], y_stage[r], p[r], k[5, r])
+    for r in range(lanes):
+        if running[r]:
+            for i in range(n):
+                y_new[r, i] = y[r, i] + h[r] * (a[6, 0] * k[0, r, i] + a[6, 1] * k[1, r, i]
+                                                + a[6, 2] * k[2, r, i] + a[6, 3] * k[3, r, i]
+                                                + a[6, 4] * k[4, r, i] + a[6, 5] * k[5, r, i])
+            rhs(t[r] + c[6] * h[r], y_new[r], p[r], k[6, r])
 
 
-def dopri5_error_norm(y, y_new, k, h, rtol, atol):
-    """RMS norm of the embedded error estimate, scaled by the tolerances (< 1 accepts)."""
-    n = y.shape[0]
+def dopri5_error_norm(y, y_new, k, lane, h, rtol, atol):
+    """RMS norm of *lane*'s embedded error estimate, scaled by the tolerances (< 1
+    accepts)."""
+    e = DOPRI5_E
+    n = y.shape[1]
     total = 0.0
     for i in range(n):
-        acc = 0.0
-        for s in range(DOPRI5_N_STAGES):
-            acc += DOPRI5_E[s] * k[s, i]
-        scale = atol + rtol * max(abs(y[i]), abs(y_new[i]))
+        acc = (e[0] * k[0, lane, i] + e[1] * k[1, lane, i] + e[2] * k[2, lane, i]
+               + e[3] * k[3, lane, i] + e[4] * k[4, lane, i] + e[5] * k[5, lane, i]
+               + e[6] * k[6, lane, i])
+        scale = atol + rtol * max(abs(y[lane, i]), abs(y_new[lane, i]))
         ratio = h * acc / scale
         total += ratio * ratio
     return math.sqrt(total / n)
@@ -155,145 +186,38 @@ def dopri5_step_factor(err):
     return min(DOPRI5_MAX_FACTOR, max(DOPRI5_MIN_FACTOR, factor))
 
 
-def dopri5_dense_coefficients(k, q):
-    """``q[j, i] = sum_s k[s, i] * DOPRI5_P[s, j]``: the interpolant's coefficients for one step."""
-    n = k.shape[1]
+def dopri5_dense_coefficients(k, lane, q):
+    """``q[j, i] = sum_s k[s, lane, i] * DOPRI5_P[s, j]``: the coefficients of *lane*'s
+    interpolant for its step (sums in the order of the stages)."""
+    c = DOPRI5_P
     for j in range(4):
-        for i in range(n):
-            acc = 0.0
-            for s in range(DOPRI5_N_STAGES):
-                acc += DOPRI5_P[s, j] * k[s, i]
-            q[j, i] = acc
+        for i in range(k.shape[2]):
+            q[j, i] = (c[0, j] * k[0, lane, i] + c[1, j] * k[1, lane, i] + c[2, j] * k[2, lane, i]
+                       + c[3, j] * k[3, lane, i] + c[4, j] * k[4, lane, i] + c[5, j] * k[5, lane, i]
+                       + c[6, j] * k[6, lane, i])
 
 
-def dopri5_dense_row(y, h, theta, q, y_out, row):
-    """Write ``y(t + theta*h)`` of the continuous extension into ``y_out[row]`` (Horner)."""
-    for i in range(y.shape[0]):
+def dopri5_dense_row(y, lane, h, theta, q, y_out, row):
+    """Write ``y(t + theta*h)`` of *lane*'s continuous extension into ``y_out[row]``
+    (Horner); ``y[lane]`` is the state at the start of the step."""
+    for i in range(y.shape[1]):
         poly = q[0, i] + theta * (q[1, i] + theta * (q[2, i] + theta * q[3, i]))
-        y_out[row, i] = y[i] + h * theta * poly
+        y_out[row, i] = y[lane, i] + h * theta * poly
 
 
-def dopri5_run(t, t1, y, p, t_out, i_out, rtol, atol, max_steps, h_max, detect_stiffness,
-               y_out, counts):
-    """Integrate one member from ``(t, y)`` towards *t1*, filling ``y_out[i_out:]``.
+def dopri5_stiff_step(h, k, lane, y_stage, y_new):
+    """True when ``h * |lambda| > STIFF_BOUND`` for *lane*'s step just accepted.
 
-    *y* is overwritten with the state reached. Output rows ``t_out[i] <= t`` must already be
-    filled (``i < i_out``). A trial step whose stages or solution are not finite is rejected
-    like a step with a large error (step size times ``DOPRI5_MIN_FACTOR``); if that
-    persists until the step size is meaningless the status is ``NON_FINITE``. Trial steps,
-    accepted or rejected, count against *max_steps* together with those already in
-    ``counts = [n_steps, n_rejected, n_rhs]``, which is updated in place.
-
-    With *detect_stiffness*, every accepted step estimates ``h * |lambda|`` (see
-    ``STIFF_BOUND``) and the run stops with the internal status ``STIFF`` once the
-    member has been found stiff ``STIFF_CHECKS`` times, at the last accepted step, so a
-    stiff method can go on from there. The checks only read values: they do not change
-    the steps, so a member that is not found stiff gets the same result as without them.
-
-    Returns
-    -------
-    (status, t, i_out, h)
-        The time reached, the next output row and the next step size.
-    """
-    n = y.shape[0]
-    n_out = t_out.shape[0]
-    k = np.empty((DOPRI5_N_STAGES, n))
-    q = np.empty((4, n))
-    y_new = np.empty(n)
-    y_stage = np.empty(n)
-    status = SUCCESS
-    n_steps = counts[0]
-    n_rejected = counts[1]
-    rhs(t, y, p, k[0])
-    n_rhs = counts[2] + 1
-    h = 0.0
-    if all_finite(y) and all_finite(k[0]):
-        h = initial_step(t, y, k[0], p, rtol, atol, t1 - t, h_max, y_stage, y_new,
-                         DOPRI5_ERROR_EXPONENT)
-        n_rhs += 1
-    else:
-        status = NON_FINITE
-    after_rejection = False
-    non_finite = False
-    stiff_checks = 0  # positive stiffness checks, reset by STIFF_RESET negative ones
-    non_stiff_checks = 0
-    while status == SUCCESS and t < t1:
-        if n_steps + n_rejected >= max_steps:
-            status = MAX_STEPS_REACHED
-            break
-        if h < 10.0 * EPS * abs(t) or h <= 0.0:
-            status = NON_FINITE if non_finite else STEP_SIZE_TOO_SMALL
-            break
-        t_new = t + h
-        if t_new > t1:
-            t_new = t1
-        h = t_new - t
-        dopri5_stages(t, y, h, p, k, y_stage, y_new)
-        n_rhs += DOPRI5_N_STAGES - 1
-        err = dopri5_error_norm(y, y_new, k, h, rtol, atol)
-        non_finite = not (math.isfinite(err) and all_finite(y_new)
-                          and all_finite(k[DOPRI5_N_STAGES - 1]))
-        if non_finite:
-            n_rejected += 1
-            after_rejection = True
-            h *= DOPRI5_MIN_FACTOR
-            continue
-        if err >= 1.0:
-            n_rejected += 1
-            after_rejection = True
-            h *= dopri5_step_factor(err)
-            continue
-        # accepted: fill the output times this step passed, then move on (FSAL)
-        if i_out < n_out and t_out[i_out] < t_new:
-            dopri5_dense_coefficients(k, q)
-        while i_out < n_out and t_out[i_out] <= t_new:
-            if t_out[i_out] == t_new:
-                for i in range(n):
-                    y_out[i_out, i] = y_new[i]
-            else:
-                dopri5_dense_row(y, h, (t_out[i_out] - t) / h, q, y_out, i_out)
-            i_out += 1
-        factor = dopri5_step_factor(err)
-        if after_rejection:  # no growth right after a rejection
-            factor = min(1.0, factor)
-        after_rejection = False
-        stiff = detect_stiffness and dopri5_stiff_step(h, k, y_stage, y_new)
-        t = t_new
-        for i in range(n):
-            y[i] = y_new[i]
-            k[0, i] = k[DOPRI5_N_STAGES - 1, i]
-        n_steps += 1
-        h = min(h * factor, h_max)
-        if detect_stiffness:
-            if stiff:
-                non_stiff_checks = 0
-                stiff_checks += 1
-                if stiff_checks >= STIFF_CHECKS and t < t1:
-                    status = STIFF
-                    break
-            else:
-                non_stiff_checks += 1
-                if non_stiff_checks >= STIFF_RESET:
-                    stiff_checks = 0
-    counts[0] = n_steps
-    counts[1] = n_rejected
-    counts[2] = n_rhs
-    return status, t, i_out, h
-
-
-def dopri5_stiff_step(h, k, y_stage, y_new):
-    """True when ``h * |lambda| > STIFF_BOUND`` for the step just accepted.
-
-    The last two stages are evaluated at the same time ``t + h``, at ``y_stage`` and
-    ``y_new``, so ``|k[6] - k[5]| / |y_new - y_stage|`` estimates the largest eigenvalue
-    ``|lambda|`` of the Jacobian in the direction the step explored (Hairer, Norsett &
-    Wanner 1993, sec. II.10; ``dopri5.f``).
+    The last two stages are evaluated at the same time ``t + h``, at ``y_stage[lane]`` and
+    ``y_new[lane]``, so ``|k[6, lane] - k[5, lane]| / |y_new[lane] - y_stage[lane]|`` estimates the
+    largest eigenvalue ``|lambda|`` of the Jacobian in the direction the step explored
+    (Hairer, Norsett & Wanner 1993, sec. II.10; ``dopri5.f``).
     """
     numerator = 0.0
     denominator = 0.0
-    for i in range(y_new.shape[0]):
-        df = k[DOPRI5_N_STAGES - 1, i] - k[DOPRI5_N_STAGES - 2, i]
-        dy = y_new[i] - y_stage[i]
+    for i in range(y_new.shape[1]):
+        df = k[DOPRI5_N_STAGES - 1, lane, i] - k[DOPRI5_N_STAGES - 2, lane, i]
+        dy = y_new[lane, i] - y_stage[lane, i]
         numerator += df * df
         denominator += dy * dy
     if not denominator > 0.0:

@@ -1,8 +1,11 @@
-"""Ensemble kernel source: one member's method (DOPRI5, Rodas5P or automatic) and the entry.
+"""Ensemble kernel source: the entry that runs members, each with its method (DOPRI5,
+Rodas5P or automatic).
 
 This file is *source text* for :mod:`cytosim.solvers._loader`, compiled after the shared
 pieces and the DOPRI5 and Rodas5P kernels in one module with one model's functions, so a
 model compiles one kernel whatever the method: the method is a per-member argument.
+DOPRI5 advances several members side by side on one thread (``LANES``), each lane taking
+the next member when its own ends; Rodas5P runs a member on its own.
 
 Automatic stiffness switching
 -----------------------------
@@ -31,9 +34,33 @@ import math
 
 import numpy as np
 
-from ._dopri5_kernel import dopri5_run  # noqa: F401 (also compiled in front of this text)
+from ._dopri5_kernel import (  # noqa: F401 (also compiled in front of this text)
+    DOPRI5_ERROR_EXPONENT,
+    DOPRI5_MIN_FACTOR,
+    DOPRI5_N_STAGES,
+    STIFF_CHECKS,
+    STIFF_RESET,
+    dopri5_dense_coefficients,
+    dopri5_dense_row,
+    dopri5_error_norm,
+    dopri5_stages,
+    dopri5_step_factor,
+    dopri5_stiff_step,
+)
 from ._rodas_kernel import rodas_run  # noqa: F401
-from ._shared_kernel import STIFF, SUCCESS  # noqa: F401
+from ._shared_kernel import (  # noqa: F401
+    EPS,
+    MAX_STEPS_REACHED,
+    NON_FINITE,
+    STEP_SIZE_TOO_SMALL,
+    SUCCESS,
+    all_finite,
+    initial_step,
+)
+
+
+def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
+    raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
 def obs(t, y, p, out):  # stand-in: the loader puts the model's observables in its place
@@ -50,6 +77,18 @@ def pre(p, q):  # stand-in: the loader puts the model's parameter-only values in
 METHOD_DOPRI5 = 0
 METHOD_RODAS5P = 1
 METHOD_AUTO = 2
+
+# DOPRI5 integrates up to LANES members side by side on one thread (see dopri5_stages):
+# one member's stages form a chain of dependent operations that leaves the processor idle
+# while it waits for each result, and the lanes' independent chains fill those waits. On
+# the 4-state acute-inflammation model one right-hand side evaluation that waits for the
+# previous one costs 25 ns, and 13 ns per member with 3 or more lanes (timed over 10**6
+# compiled calls, x86-64); a whole 1,000-member integration (0-160 h, 801 output rows)
+# 37.5 instead of 39.5 us per member, and 21 instead of 26.5 us without the output rows.
+# Systems with more than LANE_MAX_STATES states have enough
+# independent work in one member, and their lanes' scratch would grow with the states.
+LANES = 4
+LANE_MAX_STATES = 32
 
 # Metric kinds computed in the kernel, mirrored by cytosim.solvers._common.METRIC_KINDS
 # (the definitions are those of cytosim.sweeps.metrics).
@@ -135,65 +174,206 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
     """Integrate members ``start`` to ``stop - 1``, member ``j`` with ``methods[j]``.
 
     With *keep*, ``y_out[j, k] = y(t_out[k])`` of member ``j``: rows at or before *t0* get
-    ``y0[j]``, rows after a failure are NaN. Without, each member's trajectory goes to a
-    scratch array that the next member reuses (*y_out* is not written), so memory does not
-    grow with the members. Either way ``metrics[j]`` receives the member's metrics (see
-    ``member_metrics``; none when *metric_kinds* is empty). ``n_steps``, ``n_rejected``
+    ``y0[j]``, rows after a failure are NaN. Without, each member's trajectory goes to its
+    lane's scratch array, which the lane's next member reuses (*y_out* is not written), so
+    memory does not grow with the members. Either way ``metrics[j]`` receives the member's
+    metrics (see ``member_metrics``; none when *metric_kinds* is empty). ``n_steps``, ``n_rejected``
     and ``n_rhs`` count both methods; ``t_switch[j]`` is the time at which an automatic
     member went over to Rodas5P, NaN if it did not.
+
+    DOPRI5 runs up to ``LANES`` members side by side (see ``dopri5_stages``): each lane
+    takes the next member when its own ends, so members that finish or fail early do not
+    hold the others. A trial step whose stages or solution are not finite is rejected like
+    a step with a large error (step size times ``DOPRI5_MIN_FACTOR``); if that persists
+    until the step size is meaningless the status is ``NON_FINITE``. Trial steps, accepted
+    or rejected, count against *max_steps*. An automatic member estimates ``h * |lambda|``
+    after every accepted step (see ``STIFF_BOUND``); found stiff ``STIFF_CHECKS`` times, it
+    goes on from its last accepted step with Rodas5P, started with DOPRI5's next step size.
+    The checks only read values, so a member not found stiff gets the result of plain
+    DOPRI5. Rodas5P members, and switched ones, run on their own.
 
     The model functions are called with ``q``, of length *n_q*: the member's parameters
     followed by what ``pre`` computes from them once (values that depend on the
     parameters only).
 
     Member ``j`` reads only ``methods[j]``, ``y0[j]`` and ``p[j]`` and writes only index
-    ``j`` of the outputs, so its result does not depend on the ensemble's size, order or
-    on how members are shared between threads (the caller runs disjoint ranges on
-    several threads at once: this function releases the GIL).
+    ``j`` of the outputs, and its arithmetic is the same in any lane, so its result does
+    not depend on the ensemble's size, order, lanes or on how members are shared between
+    threads (the caller runs disjoint ranges on several threads at once: this function
+    releases the GIL).
     """
     n = y0.shape[1]
     n_out = t_out.shape[0]
-    counts = np.zeros(3, dtype=np.int64)
-    y = np.empty(n)
-    scratch = np.empty((0 if keep else n_out, n))
+    lanes = max(1, min(LANES if n <= LANE_MAX_STATES else 1, stop - start))
+    member = np.zeros(lanes, dtype=np.int64)  # the member in each running lane
+    running = np.zeros(lanes, dtype=np.bool_)
+    detect = np.zeros(lanes, dtype=np.bool_)  # automatic members watch for stiffness
+    after_rejection = np.zeros(lanes, dtype=np.bool_)
+    non_finite = np.zeros(lanes, dtype=np.bool_)  # the last trial step was not finite
+    stiff_checks = np.zeros(lanes, dtype=np.int64)  # reset by STIFF_RESET negative ones
+    non_stiff_checks = np.zeros(lanes, dtype=np.int64)
+    counts = np.zeros((lanes, 3), dtype=np.int64)  # n_steps, n_rejected, n_rhs
+    i_out = np.zeros(lanes, dtype=np.int64)  # the next output row
+    t = np.zeros(lanes)
+    t_new = np.zeros(lanes)  # the end of the trial step
+    h = np.zeros(lanes)
+    q = np.empty((lanes, n_q))
+    y = np.empty((lanes, n))
+    y_stage = np.empty((lanes, n))
+    y_new = np.empty((lanes, n))
+    k = np.empty((DOPRI5_N_STAGES, lanes, n))
+    coefficients = np.empty((4, n))
+    scratch = np.empty((0 if keep else lanes, n_out, n))
     obs_values = np.empty((n_out, n_obs))
-    q = np.empty(n_q)
-    for j in range(start, stop):
-        out = y_out[j] if keep else scratch
-        pre(p[j], q)
-        for i in range(n):
-            y[i] = y0[j, i]
-        counts[0] = 0
-        counts[1] = 0
-        counts[2] = 0
-        i_out = 0
-        while i_out < n_out and t_out[i_out] <= t0:
+    following = start  # the next member to start
+    while True:
+        # a free lane starts the next members (ones that end at once are done here); a
+        # running one checks its next trial step, which may end it
+        for lane in range(lanes):
+            while True:
+                if not running[lane]:
+                    if following >= stop:
+                        break
+                    j = following
+                    following += 1
+                    out = y_out[j] if keep else scratch[lane]
+                    pre(p[j], q[lane])
+                    for i in range(n):
+                        y[lane, i] = y0[j, i]
+                    counts[lane, 0] = 0
+                    counts[lane, 1] = 0
+                    counts[lane, 2] = 0
+                    row = 0
+                    while row < n_out and t_out[row] <= t0:
+                        for i in range(n):
+                            out[row, i] = y0[j, i]
+                        row += 1
+                    if methods[j] == METHOD_RODAS5P:
+                        code, t_end, row = rodas_run(t0, t1, y[lane], q[lane], t_out, row, rtol,
+                                                     atol, max_steps, h_max, 0.0, autonomous,
+                                                     rows, cols, out, counts[lane])
+                        member_end(j, code, t_end, np.nan, row, out, q[lane], counts[lane], t_out,
+                                   metric_kinds, metric_columns, metric_numbers, metric_rows,
+                                   obs_values, metrics, status, n_steps, n_rejected, n_rhs,
+                                   t_reached, t_switch)
+                        continue
+                    rhs(t0, y[lane], q[lane], k[0, lane])
+                    counts[lane, 2] = 1
+                    if not (all_finite(y[lane]) and all_finite(k[0, lane])):
+                        member_end(j, NON_FINITE, t0, np.nan, row, out, q[lane], counts[lane],
+                                   t_out, metric_kinds, metric_columns, metric_numbers, metric_rows,
+                                   obs_values, metrics, status, n_steps, n_rejected, n_rhs,
+                                   t_reached, t_switch)
+                        continue
+                    h[lane] = initial_step(t0, y[lane], k[0, lane], q[lane], rtol, atol,
+                                           t1 - t0, h_max, y_stage[lane], y_new[lane],
+                                           DOPRI5_ERROR_EXPONENT)
+                    counts[lane, 2] = 2
+                    member[lane] = j
+                    running[lane] = True
+                    detect[lane] = methods[j] == METHOD_AUTO
+                    after_rejection[lane] = False
+                    non_finite[lane] = False
+                    stiff_checks[lane] = 0
+                    non_stiff_checks[lane] = 0
+                    t[lane] = t0
+                    i_out[lane] = row
+                code = SUCCESS
+                if not t[lane] < t1:
+                    pass  # done
+                elif counts[lane, 0] + counts[lane, 1] >= max_steps:
+                    code = MAX_STEPS_REACHED
+                elif h[lane] < 10.0 * EPS * abs(t[lane]) or h[lane] <= 0.0:
+                    code = NON_FINITE if non_finite[lane] else STEP_SIZE_TOO_SMALL
+                else:  # a trial step to t_new, not beyond t1
+                    t_new[lane] = t[lane] + h[lane]
+                    if t_new[lane] > t1:
+                        t_new[lane] = t1
+                    h[lane] = t_new[lane] - t[lane]
+                    break
+                j = member[lane]
+                member_end(j, code, t[lane], np.nan, i_out[lane],
+                           y_out[j] if keep else scratch[lane], q[lane], counts[lane], t_out,
+                           metric_kinds, metric_columns, metric_numbers, metric_rows,
+                           obs_values, metrics, status, n_steps, n_rejected, n_rhs, t_reached,
+                           t_switch)
+                running[lane] = False
+        if not np.any(running):
+            break
+        dopri5_stages(t, y, h, q, k, y_stage, y_new, running)
+        for lane in range(lanes):
+            if not running[lane]:
+                continue
+            counts[lane, 2] += DOPRI5_N_STAGES - 1
+            err = dopri5_error_norm(y, y_new, k, lane, h[lane], rtol, atol)
+            non_finite[lane] = not (math.isfinite(err) and all_finite(y_new[lane])
+                                 and all_finite(k[DOPRI5_N_STAGES - 1, lane]))
+            if non_finite[lane] or err >= 1.0:  # rejected: the same lane tries a shorter step
+                counts[lane, 1] += 1
+                after_rejection[lane] = True
+                h[lane] *= DOPRI5_MIN_FACTOR if non_finite[lane] else dopri5_step_factor(err)
+                continue
+            # accepted: fill the output times this step passed, then move on (FSAL)
+            j = member[lane]
+            out = y_out[j] if keep else scratch[lane]
+            row = i_out[lane]
+            if row < n_out and t_out[row] < t_new[lane]:
+                dopri5_dense_coefficients(k, lane, coefficients)
+            while row < n_out and t_out[row] <= t_new[lane]:
+                if t_out[row] == t_new[lane]:
+                    for i in range(n):
+                        out[row, i] = y_new[lane, i]
+                else:
+                    dopri5_dense_row(y, lane, h[lane], (t_out[row] - t[lane]) / h[lane],
+                                     coefficients, out, row)
+                row += 1
+            i_out[lane] = row
+            factor = dopri5_step_factor(err)
+            if after_rejection[lane]:  # no growth right after a rejection
+                factor = min(1.0, factor)
+            after_rejection[lane] = False
+            stiff = detect[lane] and dopri5_stiff_step(h[lane], k, lane, y_stage, y_new)
+            t[lane] = t_new[lane]
             for i in range(n):
-                out[i_out, i] = y0[j, i]
-            i_out += 1
-        switch = np.nan
-        if methods[j] == METHOD_RODAS5P:
-            code, t, i_out = rodas_run(t0, t1, y, q, t_out, i_out, rtol, atol, max_steps,
-                                       h_max, 0.0, autonomous, rows, cols, out, counts)
-        else:
-            code, t, i_out, h = dopri5_run(t0, t1, y, q, t_out, i_out, rtol, atol,
-                                           max_steps, h_max, methods[j] == METHOD_AUTO, out,
-                                           counts)
-            if code == STIFF:
-                switch = t
-                code, t, i_out = rodas_run(t, t1, y, q, t_out, i_out, rtol, atol,
-                                           max_steps, h_max, h, autonomous, rows, cols, out,
-                                           counts)
-        while i_out < n_out:
-            for i in range(n):
-                out[i_out, i] = np.nan
-            i_out += 1
-        if metric_kinds.shape[0]:
-            member_metrics(t_out, out, q, metric_kinds, metric_columns, metric_numbers,
-                           metric_rows, obs_values, metrics[j])
-        status[j] = code
-        n_steps[j] = counts[0]
-        n_rejected[j] = counts[1]
-        n_rhs[j] = counts[2]
-        t_reached[j] = t
-        t_switch[j] = switch
+                y[lane, i] = y_new[lane, i]
+                k[0, lane, i] = k[DOPRI5_N_STAGES - 1, lane, i]
+            counts[lane, 0] += 1
+            h[lane] = min(h[lane] * factor, h_max)
+            if not detect[lane]:
+                continue
+            if not stiff:
+                non_stiff_checks[lane] += 1
+                if non_stiff_checks[lane] >= STIFF_RESET:
+                    stiff_checks[lane] = 0
+                continue
+            non_stiff_checks[lane] = 0
+            stiff_checks[lane] += 1
+            if stiff_checks[lane] >= STIFF_CHECKS and t[lane] < t1:  # Rodas5P from here
+                switch = t[lane]
+                code, t_end, row = rodas_run(switch, t1, y[lane], q[lane], t_out, row, rtol, atol,
+                                             max_steps, h_max, h[lane], autonomous, rows, cols,
+                                             out, counts[lane])
+                member_end(j, code, t_end, switch, row, out, q[lane], counts[lane], t_out,
+                           metric_kinds, metric_columns, metric_numbers, metric_rows,
+                           obs_values, metrics, status, n_steps, n_rejected, n_rhs, t_reached,
+                           t_switch)
+                running[lane] = False
+
+
+def member_end(j, code, t_end, switch, row, out, q, counts, t_out, metric_kinds,
+               metric_columns, metric_numbers, metric_rows, obs_values, metrics, status,
+               n_steps, n_rejected, n_rhs, t_reached, t_switch):
+    """Record member *j*'s end: NaN in its output rows from *row* on (not reached), its
+    metrics, status *code*, counts, time reached *t_end* and switch time *switch*."""
+    for r in range(row, t_out.shape[0]):
+        for i in range(out.shape[1]):
+            out[r, i] = np.nan
+    if metric_kinds.shape[0]:
+        member_metrics(t_out, out, q, metric_kinds, metric_columns, metric_numbers,
+                       metric_rows, obs_values, metrics[j])
+    status[j] = code
+    n_steps[j] = counts[0]
+    n_rejected[j] = counts[1]
+    n_rhs[j] = counts[2]
+    t_reached[j] = t_end
+    t_switch[j] = switch

@@ -21,7 +21,6 @@ SUCCESS = 0
 MAX_STEPS_REACHED = 1
 STEP_SIZE_TOO_SMALL = 2
 NON_FINITE = 3
-STIFF = -1  # internal, never returned: DOPRI5 stopped to hand a stiff member over
 
 
 def all_finite(v):

@@ -1,12 +1,12 @@
-"""Explicit Dormand-Prince 5(4) integration of a parameter ensemble, one member at a time.
+"""Explicit Dormand-Prince 5(4) integration of a parameter ensemble, member by member.
 
 Every member (a row of initial values and parameters) is integrated independently with
 its own step sizes and error control, in compiled code, on ``numba.get_num_threads()``
-threads. Output times are filled by dense output, so they never shorten a step, and a
-failing member
-records its status without disturbing the others. Member ``j``'s result depends only on
-``y0[j]`` and ``p[j]``: it is bit-identical whatever the ensemble's size, order or
-thread count.
+threads (each thread advancing a few members side by side, so that the processor
+overlaps their arithmetic). Output times are filled by dense output, so they never
+shorten a step, and a failing member records its status without disturbing the others.
+Member ``j``'s result depends only on ``y0[j]`` and ``p[j]``: it is bit-identical
+whatever the ensemble's size, order or thread count.
 
 The method (tableau, step-size control, first step, continuous extension) is described
 and cited in :mod:`cytosim.solvers._dopri5_kernel`. An explicit method suits non-stiff
