@@ -489,12 +489,37 @@ def test_parameter_only_values_are_computed_once_per_member_to_the_last_bit():
 
 def test_a_system_without_expression_trees_keeps_its_own_functions(systems):
     """A system compiled without expression trees (a tissue compiled by its structure)
-    keeps its generated source; ``pre`` only copies the parameters."""
+    keeps its generated source; ``pre`` only copies the parameters. The number of states
+    comes first, as a constant for the kernel's loops."""
     system = dataclasses.replace(systems["planar"], derivatives=())
     source, n_q = _loader.model_source(system)
-    assert source.startswith(system.sources["numba"]) and n_q == system.n_params
+    constant = f"N_STATES = {system.n_states}\n\n\n"
+    assert source.startswith(constant + system.sources["numba"]) and n_q == system.n_params
     pre = build_functions(source, ["pre"])["pre"]
     assert_array_equal(pre(np.arange(n_q, dtype=float), np.empty(n_q)), np.arange(n_q))
+
+
+def test_the_number_of_states_as_a_constant_changes_no_result(systems, monkeypatch):
+    """Small systems compile their kernel with the number of states as a constant (loops
+    unrolled); larger ones with 0 (loops over the arrays' length): the same arithmetic, so
+    the same results bit for bit, with every method."""
+    members = lotka_volterra_ensemble(9, seed=2) + [sp.OSCILLATOR, sp.VAN_DER_POL]
+    methods = np.array([0, 1, 2] * 3 + [0, 2], dtype=np.int8)
+    t_out = np.linspace(0.0, 5.0, 11)
+
+    def integrate(system: cs.OdeSystem) -> EnsembleResult:
+        y0 = np.array([problem.y0 for problem in members])
+        p = np.array([problem.p(system) for problem in members])
+        inputs = _common.validate_ensemble(system, 0.0, 5.0, y0, p, t_out, 1e-6, 1e-9, 10**5,
+                                           np.inf)
+        return _common.run_ensemble(system, inputs, methods)
+
+    unrolled = integrate(systems["planar"])
+    assert _loader.model_source(systems["planar"])[0].startswith("N_STATES = 2\n")
+    monkeypatch.setattr(_loader, "UNROLL_MAX_STATES", 1)
+    general = dataclasses.replace(systems["planar"])  # no cached source
+    assert _loader.model_source(general)[0].startswith("N_STATES = 0\n")
+    assert_same(unrolled, integrate(general))
 
 
 def test_threads_share_the_ranges_and_raise_an_error_of_the_kernel():

@@ -45,6 +45,9 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
+N_STATES = 0  # stand-in: the loader sets it (see _shared_kernel)
+
+
 # ---- KERNEL: everything below is compiled with the model's functions ----
 
 # Butcher tableau of RK5(4)7M (Dormand & Prince 1980), names prefixed DOPRI5_ (the module
@@ -123,7 +126,8 @@ def dopri5_stages(t, y, h, p, k, y_stage, y_new, running):
     """
     a = DOPRI5_A
     c = DOPRI5_C
-    lanes, n = y.shape
+    lanes = y.shape[0]
+    n = N_STATES if N_STATES else y.shape[1]
     for r in range(lanes):
         if running[r]:
             for i in range(n):
@@ -166,7 +170,7 @@ def dopri5_error_norm(y, y_new, k, lane, h, rtol, atol):
     """RMS norm of *lane*'s embedded error estimate, scaled by the tolerances (< 1
     accepts)."""
     e = DOPRI5_E
-    n = y.shape[1]
+    n = N_STATES if N_STATES else y.shape[1]
     total = 0.0
     for i in range(n):
         acc = (e[0] * k[0, lane, i] + e[1] * k[1, lane, i] + e[2] * k[2, lane, i]
@@ -191,7 +195,7 @@ def dopri5_dense_coefficients(k, lane, q):
     interpolant for its step (sums in the order of the stages)."""
     c = DOPRI5_P
     for j in range(4):
-        for i in range(k.shape[2]):
+        for i in range(N_STATES if N_STATES else k.shape[2]):
             q[j, i] = (c[0, j] * k[0, lane, i] + c[1, j] * k[1, lane, i] + c[2, j] * k[2, lane, i]
                        + c[3, j] * k[3, lane, i] + c[4, j] * k[4, lane, i] + c[5, j] * k[5, lane, i]
                        + c[6, j] * k[6, lane, i])
@@ -200,7 +204,7 @@ def dopri5_dense_coefficients(k, lane, q):
 def dopri5_dense_row(y, lane, h, theta, q, y_out, row):
     """Write ``y(t + theta*h)`` of *lane*'s continuous extension into ``y_out[row]``
     (Horner); ``y[lane]`` is the state at the start of the step."""
-    for i in range(y.shape[1]):
+    for i in range(N_STATES if N_STATES else y.shape[1]):
         poly = q[0, i] + theta * (q[1, i] + theta * (q[2, i] + theta * q[3, i]))
         y_out[row, i] = y[lane, i] + h * theta * poly
 
@@ -215,7 +219,7 @@ def dopri5_stiff_step(h, k, lane, y_stage, y_new):
     """
     numerator = 0.0
     denominator = 0.0
-    for i in range(y_new.shape[1]):
+    for i in range(N_STATES if N_STATES else y_new.shape[1]):
         df = k[DOPRI5_N_STAGES - 1, lane, i] - k[DOPRI5_N_STAGES - 2, lane, i]
         dy = y_new[lane, i] - y_stage[lane, i]
         numerator += df * df

@@ -63,6 +63,9 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
+N_STATES = 0  # stand-in: the loader sets it (see _shared_kernel)
+
+
 def obs(t, y, p, out):  # stand-in: the loader puts the model's observables in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
@@ -112,7 +115,7 @@ def member_metrics(t_out, y, p, kinds, columns, numbers, rows, obs_values, out):
     as :func:`cytosim.sweeps.metrics.evaluate` does on the trajectories.
     """
     k = t_out.shape[0]
-    n = y.shape[1]
+    n = N_STATES if N_STATES else y.shape[1]
     have_obs = False
     for i in range(kinds.shape[0]):
         if columns[i] >= n and not have_obs:
@@ -202,7 +205,7 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
     threads (the caller runs disjoint ranges on several threads at once: this function
     releases the GIL).
     """
-    n = y0.shape[1]
+    n = N_STATES if N_STATES else y0.shape[1]
     n_out = t_out.shape[0]
     lanes = max(1, min(LANES if n <= LANE_MAX_STATES else 1, stop - start))
     member = np.zeros(lanes, dtype=np.int64)  # the member in each running lane
@@ -366,7 +369,7 @@ def member_end(j, code, t_end, switch, row, out, q, counts, t_out, metric_kinds,
     """Record member *j*'s end: NaN in its output rows from *row* on (not reached), its
     metrics, status *code*, counts, time reached *t_end* and switch time *switch*."""
     for r in range(row, t_out.shape[0]):
-        for i in range(out.shape[1]):
+        for i in range(N_STATES if N_STATES else out.shape[1]):
             out[r, i] = np.nan
     if metric_kinds.shape[0]:
         member_metrics(t_out, out, q, metric_kinds, metric_columns, metric_numbers,

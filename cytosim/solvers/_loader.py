@@ -45,6 +45,9 @@ if TYPE_CHECKING:
 __all__ = ["ENTRY", "PARTS", "load_solver", "model_source"]
 
 KERNEL_MARKER = "# ---- KERNEL"
+# systems up to this many states compile their kernel with the number of states as a
+# constant (N_STATES in _shared_kernel), so the loops over the states are unrolled
+UNROLL_MAX_STATES = 16
 PARTS = ("_shared_kernel", "_dopri5_kernel", "_rodas_kernel", "_ensemble_kernel")
 ENTRY = "ensemble_members"  # runs a range of members; see _ensemble_kernel
 
@@ -66,7 +69,9 @@ def model_source(system: OdeSystem) -> tuple[str, int]:
     ``rhs``, ``jac`` and ``obs``, called with ``q`` as ``p``, read them instead of computing
     them at every call, with the same results to the last bit. A system without expression
     trees for its functions (a tissue compiled by its structure) keeps its own source, with
-    a ``pre`` that only copies the parameters.
+    a ``pre`` that only copies the parameters. In front of them, ``N_STATES``: the number
+    of states of a system of up to :data:`UNROLL_MAX_STATES` (0 for larger ones), which the
+    kernel's loops over the states use as their length.
     """
     # kept on the system itself, like a cached property of the frozen dataclass: a sweep
     # asks once per chunk, and the source goes when the system goes
@@ -77,6 +82,12 @@ def model_source(system: OdeSystem) -> tuple[str, int]:
 
 
 def _model_source(system: OdeSystem) -> tuple[str, int]:
+    states = f"N_STATES = {system.n_states if system.n_states <= UNROLL_MAX_STATES else 0}\n\n\n"
+    source, n_q = _model_functions(system)
+    return states + source, n_q
+
+
+def _model_functions(system: OdeSystem) -> tuple[str, int]:
     n = len(system.param_names)
     if (len(system.derivatives) != system.n_states
             or len(system.jacobian) != len(system.rows)

@@ -85,6 +85,9 @@ def jac(t, y, p, out):  # stand-in: the loader puts the model's jac in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
+N_STATES = 0  # stand-in: the loader sets it (see _shared_kernel)
+
+
 # ---- KERNEL: everything below is compiled with the model's functions ----
 
 # Coefficients of Rodas5P (Steinebach 2023) in the implementation form of Hairer & Wanner
@@ -161,7 +164,7 @@ def rodas_factor(jac_values, rows, cols, diagonal, lu, pivot):
     multipliers are stored below the diagonal. ``pivot[k]`` is the row swapped with row
     ``k`` at elimination step ``k``. Returns False when a pivot is zero (singular).
     """
-    n = lu.shape[0]
+    n = N_STATES if N_STATES else lu.shape[0]
     for i in range(n):
         for j in range(n):
             lu[i, j] = 0.0
@@ -195,7 +198,7 @@ def rodas_factor(jac_values, rows, cols, diagonal, lu, pivot):
 
 def rodas_solve(lu, pivot, b):
     """Overwrite *b* with the solution of ``M x = b``, *lu* and *pivot* from ``rodas_factor``."""
-    n = b.shape[0]
+    n = N_STATES if N_STATES else b.shape[0]
     for k in range(n):
         swap = b[k]
         b[k] = b[pivot[k]]
@@ -218,7 +221,7 @@ def rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new):
     Writes the eight solves ``u[s]`` and the new solution *y_new*. Seven evaluations of
     ``rhs`` (stage 0 uses *f0*).
     """
-    n = y.shape[0]
+    n = N_STATES if N_STATES else y.shape[0]
     for s in range(RODAS_N_STAGES):
         if s == 0:
             for i in range(n):
@@ -245,7 +248,7 @@ def rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new):
 
 def rodas_error_norm(y, y_new, u, rtol, atol):
     """RMS norm of the embedded error estimate, scaled by the tolerances (<= 1 accepts)."""
-    n = y.shape[0]
+    n = N_STATES if N_STATES else y.shape[0]
     total = 0.0
     for i in range(n):
         acc = 0.0
@@ -275,7 +278,7 @@ def rodas_predictive_factor(h, err, h_previous, err_previous):
 
 def rodas_dense_coefficients(u, q):
     """``q[k, i] = sum_s RODAS_DENSE[k, s] * u[s, i]``: the interpolant's coefficients."""
-    n = u.shape[1]
+    n = N_STATES if N_STATES else u.shape[1]
     for k in range(RODAS_N_DENSE):
         for i in range(n):
             acc = 0.0
@@ -287,7 +290,7 @@ def rodas_dense_coefficients(u, q):
 def rodas_dense_row(y, y_new, theta, q, y_out, row):
     """Write ``y(t + theta*h)`` of the continuous extension into ``y_out[row]``."""
     rest = 1.0 - theta
-    for i in range(y.shape[0]):
+    for i in range(N_STATES if N_STATES else y.shape[0]):
         poly = q[0, i] + theta * (q[1, i] + theta * q[2, i])
         y_out[row, i] = rest * y[i] + theta * (y_new[i] + rest * poly)
 
@@ -313,7 +316,7 @@ def rodas_run(t, t1, y, p, t_out, i_out, rtol, atol, max_steps, h_max, h, autono
     (status, t, i_out)
         The time reached and the next output row.
     """
-    n = y.shape[0]
+    n = N_STATES if N_STATES else y.shape[0]
     n_out = t_out.shape[0]
     u = np.empty((RODAS_N_STAGES, n))
     q = np.empty((RODAS_N_DENSE, n))

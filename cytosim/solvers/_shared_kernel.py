@@ -12,6 +12,13 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
+# N_STATES, set by the loader in front of the kernel, is the model's number of states when
+# it is small (0 otherwise): the loops over the states then have a length known when the
+# module compiles, which the compiler unrolls and runs several states at once
+# (``n = N_STATES if N_STATES else y.shape[0]``, the test being decided at compile time).
+N_STATES = 0  # stand-in
+
+
 # ---- KERNEL: everything below is compiled with the model's functions ----
 
 EPS = 2.0 ** -52  # float64 machine epsilon; steps below 10 * EPS * |t| are meaningless
@@ -39,7 +46,7 @@ def initial_step(t0, y0, f0, p, rtol, atol, interval, h_max, y1, f1, error_expon
     not finite leaves the first step at the probe's own size; the step controller then
     shrinks it as needed.
     """
-    n = y0.shape[0]
+    n = N_STATES if N_STATES else y0.shape[0]
     d0 = 0.0
     d1 = 0.0
     for i in range(n):
