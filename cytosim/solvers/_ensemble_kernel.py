@@ -86,8 +86,9 @@ METHOD_AUTO = 2
 # while it waits for each result, and the lanes' independent chains fill those waits. On
 # the 4-state acute-inflammation model one right-hand side evaluation that waits for the
 # previous one costs 25 ns, and 13 ns per member with 3 or more lanes (timed over 10**6
-# compiled calls, x86-64); a whole 1,000-member integration (0-160 h, 801 output rows)
-# 37.5 instead of 39.5 us per member, and 21 instead of 26.5 us without the output rows.
+# compiled calls, x86-64); a whole 1,000-member integration (automatic method, 0-160 h,
+# 801 output rows, 3 metrics) takes 29.7 us per member with 4 lanes, 31.2 with 2 and 37.5
+# with one.
 # Systems with more than LANE_MAX_STATES states have enough
 # independent work in one member, and their lanes' scratch would grow with the states.
 LANES = 4
