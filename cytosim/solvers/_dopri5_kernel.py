@@ -192,13 +192,18 @@ def dopri5_step_factor(err):
 
 def dopri5_dense_coefficients(k, lane, q):
     """``q[j, i] = sum_s k[s, lane, i] * DOPRI5_P[s, j]``: the coefficients of *lane*'s
-    interpolant for its step (sums in the order of the stages)."""
+    interpolant for its step (sums in the order of the stages). The second stage's weights
+    are all zero, and so are the other stages' in the first column but the first stage's
+    (1): those terms are left out, which changes no value (``x + 0 * k == x``)."""
     c = DOPRI5_P
-    for j in range(4):
-        for i in range(N_STATES if N_STATES else k.shape[2]):
-            q[j, i] = (c[0, j] * k[0, lane, i] + c[1, j] * k[1, lane, i] + c[2, j] * k[2, lane, i]
-                       + c[3, j] * k[3, lane, i] + c[4, j] * k[4, lane, i] + c[5, j] * k[5, lane, i]
-                       + c[6, j] * k[6, lane, i])
+    n = N_STATES if N_STATES else k.shape[2]
+    for i in range(n):
+        q[0, i] = k[0, lane, i]
+    for j in range(1, 4):
+        for i in range(n):
+            q[j, i] = (c[0, j] * k[0, lane, i] + c[2, j] * k[2, lane, i]
+                       + c[3, j] * k[3, lane, i] + c[4, j] * k[4, lane, i]
+                       + c[5, j] * k[5, lane, i] + c[6, j] * k[6, lane, i])
 
 
 def dopri5_dense_row(y, lane, h, theta, q, y_out, row):
