@@ -118,7 +118,7 @@ def test_coefficients_are_consistent_as_data():
     # stiffly accurate: the last stage's input is the embedded solution, the solution is
     # that plus the last solve, and the error estimate is the last solve alone
     assert_array_equal(B, A[-1] + np.eye(s)[-1])
-    assert_array_equal(E, np.eye(s)[-1])
+    assert_array_equal(E, np.eye(s)[-1])  # the kernel reads the last solve as the estimate
     assert_array_equal(kernel.RODAS_C[-3:], 1.0)
     assert_array_equal(kernel.RODAS_D[-3:], 0.0)
 
@@ -289,7 +289,9 @@ def test_published_values_within_the_tolerance(systems, problem):
 def test_robertson_over_eleven_decades(systems):
     """Robertson from 0 to 1e11 (the test set's interval) in a few hundred steps: the values
     at t = 40 (Hairer & Wanner) and 1e11 (test set) within 3 tolerances, and the linear
-    invariant y1 + y2 + y3 = 1 kept to rounding (Rosenbrock methods preserve it exactly)."""
+    invariant y1 + y2 + y3 = 1 kept to rounding (Rosenbrock methods preserve it exactly in
+    exact arithmetic; each step's rounding may move it by about an ulp of 1: 280 steps,
+    measured drift 4e-15 to 1.1e-14 depending on how the solves round)."""
     rtol, atol = 1e-6, 1e-14
     t_out = np.array([0.0, 0.4, 40.0, 4e3, 4e5, 4e7, 4e9, 1e11])
     result = run(systems, [sp.ROBERTSON], t_out, t_span=(0.0, 1e11), rtol=rtol, atol=atol)
@@ -298,7 +300,8 @@ def test_robertson_over_eleven_decades(systems):
                         atol) <= 3
     at_end = np.array([0.2083340149701255e-7, 0.8333360770334713e-13, 0.9999999791665050])
     assert scaled_error(result.y[0, -1], at_end, rtol, atol) <= 3
-    assert_allclose(result.y[0].sum(axis=1), 1.0, rtol=0, atol=1e-14)
+    assert_allclose(result.y[0].sum(axis=1), 1.0, rtol=0,
+                    atol=result.n_steps[0] * np.spacing(1.0))
 
 
 def test_van_der_pol_trajectory_against_radau(systems):
