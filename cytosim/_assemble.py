@@ -55,11 +55,15 @@ class Assembly:
     derived: dict[str, tuple[str, Callable[[float], float]]]
 
 
-def assemble(net: Network, *, antagonism: bool = True) -> Assembly:
+def assemble(net: Network, *, antagonism: bool = True,
+             only: frozenset[tuple[str, str, Any]] | None = None) -> Assembly:
     """Resolve every element of *net* into fluxes and sum them into state derivatives.
 
     ``antagonism=False`` leaves out the ``1 + [A]/Ki`` divisors of competitive antagonists
-    (dimensionless by construction; the unit check checks ``Ki`` on its own)."""
+    (dimensionless by construction; the unit check checks ``Ki`` on its own). With *only*,
+    a set of ``(source, target, key)``, just those elements are resolved and summed (the
+    states, parameters and observables are the whole network's, and antagonists still
+    divide the signals their targets send)."""
     net.validate()
     graph = net._graph
     states = tuple(graph.nodes)
@@ -126,6 +130,8 @@ def assemble(net: Network, *, antagonism: bool = True) -> Assembly:
     elements = []
     param_specs, derived = parameter_specs(net, params)
     for u, v, key, data in graph.edges(keys=True, data=True):
+        if only is not None and (u, v, key) not in only:
+            continue
         prefix = net.element_prefix(u, v, key)
         law = net.kinds[data["kind"]]
         specs = element_parameters(net, u, v, key)

@@ -266,17 +266,24 @@ def _compile_structured(network: Network) -> OdeSystem | None:
     return None if layout is None else compile_tissue(network, layout)
 
 
-def _compile(network: Network) -> OdeSystem:
-    assembly = assemble(network)
+def jacobian_entries(derivatives: tuple[ex.Expr, ...]) -> list[tuple[int, int, ex.Expr]]:
+    """``(row, column, d derivatives[row] / d y[column])`` of every entry that is not
+    identically zero, in CSC order (by column, then row)."""
     entries: list[tuple[int, int, ex.Expr]] = []
     dependencies: dict[ex.Expr, frozenset[int]] = {}  # shared: the derivatives share subtrees
-    for i, f in enumerate(assembly.derivatives):
+    for i, f in enumerate(derivatives):
         ex.state_dependencies(f, dependencies)
         for j in sorted(dependencies[f]):
             d = ex.diff(f, ex.State(j), dependencies)
             if not (isinstance(d, ex.Const) and d.value == 0.0):
                 entries.append((i, j, d))
     entries.sort(key=lambda e: (e[1], e[0]))
+    return entries
+
+
+def _compile(network: Network) -> OdeSystem:
+    assembly = assemble(network)
+    entries = jacobian_entries(assembly.derivatives)
     observables = tuple(e for _, e in assembly.observables)
     sources = {}
     for dialect in ("numpy", "numba"):

@@ -126,10 +126,76 @@ def test_a_changed_structure_compiles_flat_and_copies_keep_the_layout() -> None:
     grid = cs.tissue(local(), nx.path_graph(3), diffusion={"X": 0.3})
     assert layout_of(grid) is not None and layout_of(grid.copy()) is not None
     assert cs.compile_network(grid.with_parameters({"X__1.rate": 0.5})).derivatives == ()
-    grid.add_cytokine("Y", decay_rate=1.0, use_catalogue=False)  # no longer a pure tissue
+    grid.add_cytokine("Y", decay_rate=1.0, use_catalogue=False)  # added: still a tissue
+    assert layout_of(grid) is not None
+    assert cs.compile_network(grid).derivatives == () and "Y" in grid.nodes
+    # a competitive antagonist changes what the sites' own laws see: flat
+    grid.add_edge("Y", "antagonizes", "X__1", Ki=2.0)
     assert layout_of(grid) is None
     system = cs.compile_network(grid)
     assert system.derivatives != () and "Y" in system.state_names
+
+
+def _with_plasma(tissue: cs.Network) -> cs.Network:
+    """A plasma compartment added to a tissue: a drug exchanged with every site's X (both
+    ways), infused and cleared; a term on one site; an observable summing the sites."""
+    tissue.add_compartment("plasma", volume=3.0, unit="L")
+    tissue.add_drug("D", initial=2.0, compartment="plasma", decay_rate=0.3)
+    sites = [n for n in tissue.nodes if n.startswith("X__")]
+    for k, node in enumerate(sites):
+        tissue.add_edge("D", "transfers", node, rate=0.1 + 0.05 * k)
+        tissue.add_edge(node, "transfers", "D", rate=0.02,
+                        modulators=[cs.Hill("D", K=1.5, kind="down")])
+    tissue.add_process("D", "infusion", infusion_rate=0.4)
+    tissue.add_term(sites[0], f"-k_on * {sites[0]} * D", params={"k_on": 0.2})
+    tissue.add_observable("X_total", " + ".join(sites))
+    tissue.add_observable("D_free", "2 * D")
+    return tissue
+
+
+def test_nodes_elements_and_observables_added_to_a_tissue_compile_with_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plasma compartment exchanging a drug with every site keeps the structured compile:
+    the added part is compiled term by term and added, equal to the flat compile (its
+    numba functions in pieces of 3 outputs here, 64 by default)."""
+    from cytosim import _tissue_system
+    from cytosim._tissue_system import layout_of
+    from cytosim.compiler import _compile
+
+    monkeypatch.setattr(_tissue_system, "EXTRA_CHUNK", 3)
+
+    tissue = _with_plasma(cs.tissue(_mixed_local(), nx.grid_2d_graph(3, 2),
+                                    diffusion={"X": 0.3, "A": 0.6}))
+    assert layout_of(tissue) is not None
+    structured, flat = cs.compile_network(tissue), _compile(tissue)
+    assert structured.derivatives == () and flat.derivatives != ()
+    for field in ("state_names", "param_names", "observable_names", "state_units"):
+        assert getattr(structured, field) == getattr(flat, field), field
+    np.testing.assert_array_equal(structured.rows, flat.rows)
+    np.testing.assert_array_equal(structured.cols, flat.cols)
+    rng = np.random.default_rng(5)
+    n, q = structured.n_states, structured.n_params
+    y = rng.uniform(-0.2, 3.0, (n, 4))
+    p = structured.default_params[:, None] * rng.uniform(0.5, 2.0, (q, 4))
+    for args in ((y, p), (y, structured.default_params), (y[:, 0], p)):
+        for fn in ("rhs", "jac"):
+            with np.errstate(all="ignore"):
+                a, b = getattr(structured, fn)(0.0, *args), getattr(flat, fn)(0.0, *args)
+            scale = np.abs(b[np.isfinite(b)]).max()
+            np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-13 * scale)
+    t = np.linspace(0.0, 1.0, 4)
+    np.testing.assert_allclose(structured.observe(t, y, p[:, 0]), flat.observe(t, y, p[:, 0]),
+                               rtol=1e-13)
+    d = structured.state_names.index("D")
+    assert structured.rhs(0.0, y[:, 0])[d] != 0.0  # the added part is there
+    assert "def extra_jac_4(" in structured.sources["numba"]
+    kernels = structured.numba()
+    for fn, size in (("rhs", n), ("jac", structured.nnz),
+                     ("obs", len(structured.observable_names))):
+        with np.errstate(all="ignore"):
+            a = kernels[fn](0.5, y[:, 1].copy(), p[:, 1].copy(), np.empty(size))
+            b = getattr(flat, {"obs": "observe"}.get(fn, fn))(0.5, y[:, 1], p[:, 1])
+        np.testing.assert_allclose(a, b, rtol=1e-13, atol=1e-15)
 
 
 def test_large_tissues_refuse_the_dense_rodas_method() -> None:
