@@ -40,12 +40,12 @@ import math
 
 import numpy as np
 
+from ._shared_kernel import N_STATES  # noqa: F401 (also compiled in front of this text)
+
 
 def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
-
-N_STATES = 0  # stand-in: the loader sets it (see _shared_kernel)
 
 
 # ---- KERNEL: everything below is compiled with the model's functions ----

@@ -51,6 +51,7 @@ from ._rodas_kernel import rodas_run  # noqa: F401
 from ._shared_kernel import (  # noqa: F401
     EPS,
     MAX_STEPS_REACHED,
+    N_STATES,
     NON_FINITE,
     STEP_SIZE_TOO_SMALL,
     SUCCESS,
@@ -62,8 +63,6 @@ from ._shared_kernel import (  # noqa: F401
 def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
-
-N_STATES = 0  # stand-in: the loader sets it (see _shared_kernel)
 
 
 def obs(t, y, p, out):  # stand-in: the loader puts the model's observables in its place

@@ -69,6 +69,7 @@ import numpy as np
 from ._shared_kernel import (  # noqa: F401 (also compiled in front of this text)
     EPS,
     MAX_STEPS_REACHED,
+    N_STATES,
     NON_FINITE,
     STEP_SIZE_TOO_SMALL,
     SUCCESS,
@@ -84,8 +85,6 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
 def jac(t, y, p, out):  # stand-in: the loader puts the model's jac in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
-
-N_STATES = 0  # stand-in: the loader sets it (see _shared_kernel)
 
 
 # ---- KERNEL: everything below is compiled with the model's functions ----
