@@ -19,8 +19,8 @@ Infusion inputs on its nodes (added by dosing) are added site by site. Nodes, el
 observables added afterwards (a plasma compartment exchanging a drug with every site, a
 total over the sites) are compiled term by term, as in the flat compile, and added to the
 sites' functions: only they cost code in proportion to their number. A tissue that lost
-a node, element or observable, or gained a competitive antagonist (which changes the
-signals the sites' own rate laws see), compiles flat.
+a node, element or observable, or gained a competitive antagonist of a site's node (which
+changes the signals the sites' own rate laws see), compiles flat.
 
 The diffusion term is the ``transfers`` rate law written out (see
 :func:`cytosim.kinetics._transfers` and :func:`cytosim._assemble.contribution_scale`): the
@@ -33,6 +33,7 @@ The tests compare both engines with the flat compile on grids with unequal volum
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -81,7 +82,8 @@ def layout_of(network: Network) -> TissueLayout | None:
 
     Nodes, elements, observables and compartments added after :func:`cytosim.tissue` keep
     the layout (:func:`compile_tissue` adds them, see :func:`extra_elements`), unless an
-    added element is an ``antagonizes`` edge; anything removed does not.
+    added element is an ``antagonizes`` edge onto a site's node; anything removed does
+    not.
     """
     from .kinetics import DEFAULT_KINDS
 
@@ -98,9 +100,10 @@ def layout_of(network: Network) -> TissueLayout | None:
     extra = [e for e in elements if e not in before]
     kept = all(part[:len(old)] == old for part, old in (
         (nodes, old_nodes), (observables, old_observables), (compartments, old_compartments)))
+    sites = set(old_nodes)
     if not kept or len(elements) - len(extra) != len(before) or any(
-            kind == "antagonizes" for _, _, _, kind in extra):
-        return None
+            kind == "antagonizes" and v in sites for _, v, _, kind in extra):
+        return None  # an antagonist of a site's node changes what the site's laws see
     return layout
 
 
@@ -307,6 +310,7 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
 
     specs, derived = parameter_specs(network, params)
     numba_source = _numba_source(local, ix, extra)
+    extra_numpy = extra.sources("numpy")
     return OdeSystem(
         **network_fields(network, table, states, observables),
         param_names=params,
@@ -322,9 +326,8 @@ def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:
         structure_key=hashlib.sha256(numba_source.encode()).hexdigest()[:32],
         sources={"numba": numba_source,
                  "numpy": f"# tissue of {len(labels)} sites; the local model:\n"
-                          + local.sources["numpy"] + "\n\n# added to it:\n"
-                          + extra.sources("numpy")},
-        _numpy=_numpy_functions(local, ix, n, len(keys), len(observables), extra),
+                          + local.sources["numpy"] + "\n\n# added to it:\n" + extra_numpy},
+        _numpy=_numpy_functions(local, ix, n, len(keys), len(observables), extra_numpy),
     )
 
 
@@ -350,11 +353,11 @@ def _diffusion_flow(y: FloatArray, p: FloatArray, ix: _Indices) -> tuple[FloatAr
 
 
 def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: int,
-                     extra: _Extra) -> dict[str, Any]:
+                     extra_source: str) -> dict[str, Any]:
     from ._emit import build_functions
 
     site_rhs, site_jac, site_obs = (local._numpy[k] for k in ("rhs", "jac", "obs"))
-    added = build_functions(extra.sources("numpy"), ("extra_rhs", "extra_jac", "extra_obs"))
+    added = build_functions(extra_source, ("extra_rhs", "extra_jac", "extra_obs"))
 
     def add(name: str, t: Any, y: FloatArray, p: FloatArray, out: FloatArray,
             index: IntArray) -> FloatArray:
@@ -388,7 +391,8 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
     def jac(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
         y, p = _aligned(y, p)
         values = site_jac(t, *sites(y, p, local.nnz))  # (nnz_local, sites, members...)
-        out[...] = to_local(values.reshape(-1, *values.shape[2:]))
+        out[...] = to_local(values.reshape(values.shape[0] * values.shape[1],
+                                           *values.shape[2:]))
         _, amount, v_src, v_dst = _diffusion_flow(y, p, ix)
         slope = p[ix.rate] * (amount >= 0.0) * v_src  # d flow / d y_source
         out -= to_ss(slope / v_src)
@@ -418,7 +422,7 @@ def _scatter(index: IntArray, size: int) -> Any:
     def scatter(values: FloatArray) -> FloatArray:
         if values.ndim == 1:
             return matrix @ values  # type: ignore[no-any-return]
-        return (matrix @ values.reshape(values.shape[0], -1)).reshape(  # type: ignore[no-any-return]
+        return (matrix @ values.reshape(values.shape[0], math.prod(values.shape[1:]))).reshape(  # type: ignore[no-any-return]
             size, *values.shape[1:])
 
     return scatter

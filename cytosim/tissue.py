@@ -12,8 +12,9 @@ once, looped over the sites, plus the diffusion edges (:mod:`cytosim._tissue_sys
 Parameters and initial values may still be changed site by site afterwards, and doses
 (infusions too) given to sites. Nodes, edges and observables added afterwards (a plasma
 compartment exchanging a drug with every site) are compiled term by term and added to the
-sites' functions; a competitive antagonist added afterwards (``antagonizes``, which changes
-what the sites' own rate laws see) makes it an ordinary network again.
+sites' functions; a competitive antagonist of a site's node added afterwards
+(``antagonizes``, which changes what the sites' own rate laws see) makes it an ordinary
+network again.
 
 Names are data: the copy of node ``TNF`` at site ``(2, 3)`` is ``TNF__2_3`` (node names allow
 only letters, digits, ``_`` and ``-``); parameters follow (``TNF__2_3.rate``), and formulas are

@@ -138,11 +138,26 @@ def test_a_changed_structure_compiles_flat_and_copies_keep_the_layout() -> None:
     grid.add_cytokine("Y", decay_rate=1.0, use_catalogue=False)  # added: still a tissue
     assert layout_of(grid) is not None
     assert cs.compile_network(grid).derivatives == () and "Y" in grid.nodes
-    # a competitive antagonist changes what the sites' own laws see: flat
+    grid.add_cytokine("Z", decay_rate=1.0, use_catalogue=False)
+    grid.add_edge("Y", "antagonizes", "Z", Ki=2.0)  # between added nodes: still a tissue
+    assert layout_of(grid) is not None
+    # a competitive antagonist of a site's node changes what the site's own laws see: flat
     grid.add_edge("Y", "antagonizes", "X__1", Ki=2.0)
     assert layout_of(grid) is None
     system = cs.compile_network(grid)
     assert system.derivatives != () and "Y" in system.state_names
+
+
+def test_a_tissue_without_diffusion_edges_evaluates_members() -> None:
+    """Empty index arrays (no diffusion edge, no local Jacobian entry) with member axes."""
+    net = cs.Network("pure")
+    net.add_cytokine("X", initial=1.0, use_catalogue=False)
+    tissue = cs.tissue(net, nx.empty_graph(3), diffusion={"X": 0.7})
+    system = cs.compile_network(tissue)
+    assert system.derivatives == () and system.nnz == 0
+    y = np.ones((system.n_states, 4))
+    assert system.rhs(0.0, y).shape == (3, 4) and system.jac(0.0, y).shape == (0, 4)
+    assert np.all(system.rhs(0.0, y) == 0.0)
 
 
 def _with_plasma(tissue: cs.Network) -> cs.Network:
