@@ -42,7 +42,7 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
-from .expr import Add, Const, Expr, add
+from .expr import Add, Const, Div, Expr, Mul, add, div, mul
 
 if TYPE_CHECKING:
     from .compiler import OdeSystem
@@ -209,10 +209,9 @@ class _Extra:
             pieces: list[Expr] = []
             owners: list[int] = []
             for k, output in enumerate(outputs):
-                terms = output.terms if isinstance(output, Add) else (output,)
-                for start in range(0, len(terms), EXTRA_CHUNK):
-                    pieces.append(add(*terms[start:start + EXTRA_CHUNK]))
-                    owners.append(k)
+                split = _partial_sums(output, EXTRA_CHUNK)
+                pieces += split
+                owners += [k] * len(split)
             lines = [f"def {name}(t, y, p, out):",
                      f"    pieces = np.empty({len(pieces)})"]
             for c, start in enumerate(range(0, len(pieces), EXTRA_CHUNK)):
@@ -227,6 +226,22 @@ class _Extra:
             parts.append(_constant(owner_name, np.array(owners, dtype=np.int64)))
             parts.append("\n".join(lines) + "\n")
         return "\n\n".join(parts)
+
+
+def _partial_sums(output: Expr, size: int) -> list[Expr]:
+    """*output* as terms that add up to it, none a sum of more than *size* terms: a sum cut
+    into partial sums, and a product or quotient of one long sum (an average over the
+    sites) distributed over its partial sums."""
+    if isinstance(output, Add) and len(output.terms) > size:
+        return [add(*output.terms[i:i + size]) for i in range(0, len(output.terms), size)]
+    if isinstance(output, Mul):
+        sums = [f for f in output.factors if isinstance(f, Add) and len(f.terms) > size]
+        if len(sums) == 1:
+            rest = [f for f in output.factors if f is not sums[0]]
+            return [mul(*rest, part) for part in _partial_sums(sums[0], size)]
+    if isinstance(output, Div) and isinstance(output.num, Add) and len(output.num.terms) > size:
+        return [div(part, output.den) for part in _partial_sums(output.num, size)]
+    return [output]
 
 
 def compile_tissue(network: Network, layout: TissueLayout) -> OdeSystem:

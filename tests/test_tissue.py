@@ -173,6 +173,7 @@ def _with_plasma(tissue: cs.Network) -> cs.Network:
     tissue.add_process("D", "infusion", infusion_rate=0.4)
     tissue.add_term(sites[0], f"-k_on * {sites[0]} * D", params={"k_on": 0.2})
     tissue.add_observable("X_total", " + ".join(sites))
+    tissue.add_observable("X_mean", f"({' + '.join(sites)}) / {len(sites)}")
     tissue.add_observable("D_free", "2 * D")
     return tissue
 
