@@ -374,8 +374,8 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
     site_rhs, site_jac, site_obs = (local._numpy[k] for k in ("rhs", "jac", "obs"))
     added = build_functions(extra_source, ("extra_rhs", "extra_jac", "extra_obs"))
 
-    def add(name: str, t: Any, y: FloatArray, p: FloatArray, out: FloatArray,
-            index: IntArray) -> FloatArray:
+    def extra_values(name: str, t: Any, y: FloatArray, p: FloatArray, out: FloatArray,
+                     index: IntArray) -> FloatArray:
         return added[name](t, y, p, np.empty((len(index), *out.shape[1:])))  # type: ignore[no-any-return]
 
     t_y, t_p, t_o = ix.site_y.T, ix.site_p.T, ix.site_o.T
@@ -400,7 +400,7 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
             divisor = np.where(ix.in_volume.reshape(shape) >= 0, p[ix.in_volume], 1.0)
             out += to_inputs(p[ix.in_rate] / divisor)
         if len(ix.extra_state):
-            out[ix.extra_state] += add("extra_rhs", t, y, p, out, ix.extra_state)
+            out[ix.extra_state] += extra_values("extra_rhs", t, y, p, out, ix.extra_state)
         return out
 
     def jac(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
@@ -413,7 +413,7 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
         out -= to_ss(slope / v_src)
         out += to_ts(slope / v_dst)
         if len(ix.extra_jac):
-            out[ix.extra_jac] += add("extra_jac", t, y, p, out, ix.extra_jac)
+            out[ix.extra_jac] += extra_values("extra_jac", t, y, p, out, ix.extra_jac)
         return out
 
     def obs(t: Any, y: FloatArray, p: FloatArray, out: FloatArray) -> FloatArray:
@@ -422,7 +422,7 @@ def _numpy_functions(local: OdeSystem, ix: _Indices, n: int, nnz: int, n_obs: in
             if t_o.shape[0]:
                 out[t_o] = site_obs(t, *sites(y, p, t_o.shape[0]))
             if len(ix.extra_obs):
-                out[ix.extra_obs] = add("extra_obs", t, y, p, out, ix.extra_obs)
+                out[ix.extra_obs] = extra_values("extra_obs", t, y, p, out, ix.extra_obs)
         return out
 
     return {"rhs": rhs, "jac": jac, "obs": obs}

@@ -64,7 +64,6 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
 
-
 def obs(t, y, p, out):  # stand-in: the loader puts the model's observables in its place
     raise NotImplementedError("compile the kernel with cytosim.solvers._loader")
 
@@ -87,9 +86,8 @@ METHOD_AUTO = 2
 # previous one costs 25 ns, and 13 ns per member with 3 or more lanes (timed over 10**6
 # compiled calls, x86-64); a whole 1,000-member integration (automatic method, 0-160 h,
 # 801 output rows, 3 metrics) takes 29.7 us per member with 4 lanes, 31.2 with 2 and 37.5
-# with one.
-# Systems with more than LANE_MAX_STATES states have enough
-# independent work in one member, and their lanes' scratch would grow with the states.
+# with one. Systems with more than LANE_MAX_STATES states have enough independent work in
+# one member, and their lanes' scratch would grow with the states.
 LANES = 4
 LANE_MAX_STATES = 32
 
@@ -180,9 +178,9 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
     ``y0[j]``, rows after a failure are NaN. Without, each member's trajectory goes to its
     lane's scratch array, which the lane's next member reuses (*y_out* is not written), so
     memory does not grow with the members. Either way ``metrics[j]`` receives the member's
-    metrics (see ``member_metrics``; none when *metric_kinds* is empty). ``n_steps``, ``n_rejected``
-    and ``n_rhs`` count both methods; ``t_switch[j]`` is the time at which an automatic
-    member went over to Rodas5P, NaN if it did not.
+    metrics (see ``member_metrics``; none when *metric_kinds* is empty). ``n_steps``,
+    ``n_rejected`` and ``n_rhs`` count both methods; ``t_switch[j]`` is the time at which
+    an automatic member went over to Rodas5P, NaN if it did not.
 
     DOPRI5 runs up to ``LANES`` members side by side (see ``dopri5_stages``): each lane
     takes the next member when its own ends, so members that finish or fail early do not
@@ -210,7 +208,6 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
     lanes = max(1, min(LANES if n <= LANE_MAX_STATES else 1, stop - start))
     member = np.zeros(lanes, dtype=np.int64)  # the member in each running lane
     running = np.zeros(lanes, dtype=np.bool_)
-    detect = np.zeros(lanes, dtype=np.bool_)  # automatic members watch for stiffness
     after_rejection = np.zeros(lanes, dtype=np.bool_)
     non_finite = np.zeros(lanes, dtype=np.bool_)  # the last trial step was not finite
     stiff_checks = np.zeros(lanes, dtype=np.int64)  # reset by STIFF_RESET negative ones
@@ -228,6 +225,9 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
     coefficients = np.empty((4, n))
     scratch = np.empty((0 if keep else lanes, n_out, n))
     obs_values = np.empty((n_out, n_obs))
+    # what member_end reads to compute metrics, and the outputs it writes
+    measures = (metric_kinds, metric_columns, metric_numbers, metric_rows, obs_values)
+    records = (metrics, status, n_steps, n_rejected, n_rhs, t_reached, t_switch)
     following = start  # the next member to start
     while True:
         # a free lane starts the next members (ones that end at once are done here); a
@@ -255,18 +255,14 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
                         code, t_end, row = rodas_run(t0, t1, y[lane], q[lane], t_out, row, rtol,
                                                      atol, max_steps, h_max, 0.0, autonomous,
                                                      rows, cols, out, counts[lane])
-                        member_end(j, code, t_end, np.nan, row, out, q[lane], counts[lane], t_out,
-                                   metric_kinds, metric_columns, metric_numbers, metric_rows,
-                                   obs_values, metrics, status, n_steps, n_rejected, n_rhs,
-                                   t_reached, t_switch)
+                        member_end(j, code, t_end, np.nan, row, out, q[lane], counts[lane],
+                                   t_out, measures, records)
                         continue
                     rhs(t0, y[lane], q[lane], k[0, lane])
                     counts[lane, 2] = 1
                     if not (all_finite(y[lane]) and all_finite(k[0, lane])):
-                        member_end(j, NON_FINITE, t0, np.nan, row, out, q[lane], counts[lane],
-                                   t_out, metric_kinds, metric_columns, metric_numbers, metric_rows,
-                                   obs_values, metrics, status, n_steps, n_rejected, n_rhs,
-                                   t_reached, t_switch)
+                        member_end(j, NON_FINITE, t0, np.nan, row, out, q[lane],
+                                   counts[lane], t_out, measures, records)
                         continue
                     h[lane] = initial_step(t0, y[lane], k[0, lane], q[lane], rtol, atol,
                                            t1 - t0, h_max, y_stage[lane], y_new[lane],
@@ -274,7 +270,6 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
                     counts[lane, 2] = 2
                     member[lane] = j
                     running[lane] = True
-                    detect[lane] = methods[j] == METHOD_AUTO
                     after_rejection[lane] = False
                     non_finite[lane] = False
                     stiff_checks[lane] = 0
@@ -297,9 +292,7 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
                 j = member[lane]
                 member_end(j, code, t[lane], np.nan, i_out[lane],
                            y_out[j] if keep else scratch[lane], q[lane], counts[lane], t_out,
-                           metric_kinds, metric_columns, metric_numbers, metric_rows,
-                           obs_values, metrics, status, n_steps, n_rejected, n_rhs, t_reached,
-                           t_switch)
+                           measures, records)
                 running[lane] = False
         if not np.any(running):
             break
@@ -335,14 +328,15 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
             if after_rejection[lane]:  # no growth right after a rejection
                 factor = min(1.0, factor)
             after_rejection[lane] = False
-            stiff = detect[lane] and dopri5_stiff_step(h[lane], k, lane, y_stage, y_new)
+            detect = methods[j] == METHOD_AUTO  # automatic members watch for stiffness
+            stiff = detect and dopri5_stiff_step(h[lane], k, lane, y_stage, y_new)
             t[lane] = t_new[lane]
             for i in range(n):
                 y[lane, i] = y_new[lane, i]
                 k[0, lane, i] = k[DOPRI5_N_STAGES - 1, lane, i]
             counts[lane, 0] += 1
             h[lane] = min(h[lane] * factor, h_max)
-            if not detect[lane]:
+            if not detect:
                 continue
             if not stiff:
                 non_stiff_checks[lane] += 1
@@ -357,17 +351,20 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
                                              max_steps, h_max, h[lane], autonomous, rows, cols,
                                              out, counts[lane])
                 member_end(j, code, t_end, switch, row, out, q[lane], counts[lane], t_out,
-                           metric_kinds, metric_columns, metric_numbers, metric_rows,
-                           obs_values, metrics, status, n_steps, n_rejected, n_rhs, t_reached,
-                           t_switch)
+                           measures, records)
                 running[lane] = False
 
 
-def member_end(j, code, t_end, switch, row, out, q, counts, t_out, metric_kinds,
-               metric_columns, metric_numbers, metric_rows, obs_values, metrics, status,
-               n_steps, n_rejected, n_rhs, t_reached, t_switch):
+def member_end(j, code, t_end, switch, row, out, q, counts, t_out, measures, records):
     """Record member *j*'s end: NaN in its output rows from *row* on (not reached), its
-    metrics, status *code*, counts, time reached *t_end* and switch time *switch*."""
+    metrics, status *code*, counts, time reached *t_end* and switch time *switch*.
+
+    *measures* is ``(metric_kinds, metric_columns, metric_numbers, metric_rows,
+    obs_values)`` and *records* ``(metrics, status, n_steps, n_rejected, n_rhs, t_reached,
+    t_switch)``, as :func:`ensemble_members` receives them.
+    """
+    metric_kinds, metric_columns, metric_numbers, metric_rows, obs_values = measures
+    metrics, status, n_steps, n_rejected, n_rhs, t_reached, t_switch = records
     for r in range(row, t_out.shape[0]):
         for i in range(N_STATES if N_STATES else out.shape[1]):
             out[r, i] = np.nan
