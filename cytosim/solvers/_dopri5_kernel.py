@@ -40,7 +40,7 @@ import math
 
 import numpy as np
 
-from ._shared_kernel import N_STATES  # noqa: F401 (also compiled in front of this text)
+from ._shared_kernel import n_states  # noqa: F401 (also compiled in front of this text)
 
 
 def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
@@ -127,7 +127,7 @@ def dopri5_stages(t, y, h, p, k, y_stage, y_new, running):
     a = DOPRI5_A
     c = DOPRI5_C
     lanes = y.shape[0]
-    n = N_STATES if N_STATES else y.shape[1]
+    n = n_states(y.shape[1])
     for r in range(lanes):
         if running[r]:
             for i in range(n):
@@ -170,7 +170,7 @@ def dopri5_error_norm(y, y_new, k, lane, h, rtol, atol):
     """RMS norm of *lane*'s embedded error estimate, scaled by the tolerances (< 1
     accepts)."""
     e = DOPRI5_E
-    n = N_STATES if N_STATES else y.shape[1]
+    n = n_states(y.shape[1])
     total = 0.0
     for i in range(n):
         acc = (e[0] * k[0, lane, i] + e[1] * k[1, lane, i] + e[2] * k[2, lane, i]
@@ -196,7 +196,7 @@ def dopri5_dense_coefficients(k, lane, q):
     are all zero, and so are the other stages' in the first column but the first stage's
     (1): those terms are left out, which changes no value (``x + 0 * k == x``)."""
     c = DOPRI5_P
-    n = N_STATES if N_STATES else k.shape[2]
+    n = n_states(k.shape[2])
     for i in range(n):
         q[0, i] = k[0, lane, i]
     for j in range(1, 4):
@@ -209,7 +209,7 @@ def dopri5_dense_coefficients(k, lane, q):
 def dopri5_dense_row(y, lane, h, theta, q, y_out, row):
     """Write ``y(t + theta*h)`` of *lane*'s continuous extension into ``y_out[row]``
     (Horner); ``y[lane]`` is the state at the start of the step."""
-    for i in range(N_STATES if N_STATES else y.shape[1]):
+    for i in range(n_states(y.shape[1])):
         poly = q[0, i] + theta * (q[1, i] + theta * (q[2, i] + theta * q[3, i]))
         y_out[row, i] = y[lane, i] + h * theta * poly
 
@@ -224,7 +224,7 @@ def dopri5_stiff_step(h, k, lane, y_stage, y_new):
     """
     numerator = 0.0
     denominator = 0.0
-    for i in range(N_STATES if N_STATES else y_new.shape[1]):
+    for i in range(n_states(y_new.shape[1])):
         df = k[DOPRI5_N_STAGES - 1, lane, i] - k[DOPRI5_N_STAGES - 2, lane, i]
         dy = y_new[lane, i] - y_stage[lane, i]
         numerator += df * df

@@ -51,12 +51,12 @@ from ._rodas_kernel import rodas_run  # noqa: F401
 from ._shared_kernel import (  # noqa: F401
     EPS,
     MAX_STEPS_REACHED,
-    N_STATES,
     NON_FINITE,
     STEP_SIZE_TOO_SMALL,
     SUCCESS,
     all_finite,
     initial_step,
+    n_states,
 )
 
 
@@ -113,7 +113,7 @@ def member_metrics(t_out, y, p, kinds, columns, numbers, rows, obs_values, out):
     as :func:`cytosim.sweeps.metrics.evaluate` does on the trajectories.
     """
     k = t_out.shape[0]
-    n = N_STATES if N_STATES else y.shape[1]
+    n = n_states(y.shape[1])
     have_obs = False
     for i in range(kinds.shape[0]):
         if columns[i] >= n and not have_obs:
@@ -203,7 +203,7 @@ def ensemble_members(start, stop, methods, t0, t1, y0, p, n_q, t_out, rtol, atol
     threads (the caller runs disjoint ranges on several threads at once: this function
     releases the GIL).
     """
-    n = N_STATES if N_STATES else y0.shape[1]
+    n = n_states(y0.shape[1])
     n_out = t_out.shape[0]
     lanes = max(1, min(LANES if n <= LANE_MAX_STATES else 1, stop - start))
     member = np.zeros(lanes, dtype=np.int64)  # the member in each running lane
@@ -366,7 +366,7 @@ def member_end(j, code, t_end, switch, row, out, q, counts, t_out, measures, rec
     metric_kinds, metric_columns, metric_numbers, metric_rows, obs_values = measures
     metrics, status, n_steps, n_rejected, n_rhs, t_reached, t_switch = records
     for r in range(row, t_out.shape[0]):
-        for i in range(N_STATES if N_STATES else out.shape[1]):
+        for i in range(n_states(out.shape[1])):
             out[r, i] = np.nan
     if metric_kinds.shape[0]:
         member_metrics(t_out, out, q, metric_kinds, metric_columns, metric_numbers,

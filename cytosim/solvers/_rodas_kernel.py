@@ -69,12 +69,12 @@ import numpy as np
 from ._shared_kernel import (  # noqa: F401 (also compiled in front of this text)
     EPS,
     MAX_STEPS_REACHED,
-    N_STATES,
     NON_FINITE,
     STEP_SIZE_TOO_SMALL,
     SUCCESS,
     all_finite,
     initial_step,
+    n_states,
 )
 
 
@@ -165,7 +165,7 @@ def rodas_factor(jac_values, rows, cols, diagonal, lu, pivot):
     ``pivot[k]`` is the row swapped with row ``k`` at elimination step ``k``. Returns False
     when a pivot is zero (singular).
     """
-    n = N_STATES if N_STATES else lu.shape[0]
+    n = n_states(lu.shape[0])
     for i in range(n):
         for j in range(n):
             lu[i, j] = 0.0
@@ -200,7 +200,7 @@ def rodas_factor(jac_values, rows, cols, diagonal, lu, pivot):
 
 def rodas_solve(lu, pivot, b):
     """Overwrite *b* with the solution of ``M x = b``, *lu* and *pivot* from ``rodas_factor``."""
-    n = N_STATES if N_STATES else b.shape[0]
+    n = n_states(b.shape[0])
     for k in range(n):
         swap = b[k]
         b[k] = b[pivot[k]]
@@ -223,7 +223,7 @@ def rodas_stages(t, y, h, p, f0, dfdt, lu, pivot, u, y_stage, f_stage, y_new):
     Writes the eight solves ``u[s]`` and the new solution *y_new*. Seven evaluations of
     ``rhs`` (stage 0 uses *f0*).
     """
-    n = N_STATES if N_STATES else y.shape[0]
+    n = n_states(y.shape[0])
     inverse_h = 1.0 / h
     for s in range(RODAS_N_STAGES):
         if s == 0:
@@ -256,7 +256,7 @@ def rodas_error_norm(y, y_new, u, rtol, atol):
     its unit vector), read directly rather than summed with zero weights (a solve that is
     not finite still shows, in *y_new*).
     """
-    n = N_STATES if N_STATES else y.shape[0]
+    n = n_states(y.shape[0])
     total = 0.0
     for i in range(n):
         scale = atol + rtol * max(abs(y[i]), abs(y_new[i]))
@@ -283,7 +283,7 @@ def rodas_predictive_factor(h, err, h_previous, err_previous):
 
 def rodas_dense_coefficients(u, q):
     """``q[k, i] = sum_s RODAS_DENSE[k, s] * u[s, i]``: the interpolant's coefficients."""
-    n = N_STATES if N_STATES else u.shape[1]
+    n = n_states(u.shape[1])
     for k in range(RODAS_N_DENSE):
         for i in range(n):
             acc = 0.0
@@ -295,7 +295,7 @@ def rodas_dense_coefficients(u, q):
 def rodas_dense_row(y, y_new, theta, q, y_out, row):
     """Write ``y(t + theta*h)`` of the continuous extension into ``y_out[row]``."""
     rest = 1.0 - theta
-    for i in range(N_STATES if N_STATES else y.shape[0]):
+    for i in range(n_states(y.shape[0])):
         poly = q[0, i] + theta * (q[1, i] + theta * q[2, i])
         y_out[row, i] = rest * y[i] + theta * (y_new[i] + rest * poly)
 
@@ -321,7 +321,7 @@ def rodas_run(t, t1, y, p, t_out, i_out, rtol, atol, max_steps, h_max, h, autono
     (status, t, i_out)
         The time reached and the next output row.
     """
-    n = N_STATES if N_STATES else y.shape[0]
+    n = n_states(y.shape[0])
     n_out = t_out.shape[0]
     u = np.empty((RODAS_N_STAGES, n))
     q = np.empty((RODAS_N_DENSE, n))

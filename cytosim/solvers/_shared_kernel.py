@@ -15,7 +15,7 @@ def rhs(t, y, p, out):  # stand-in: the loader puts the model's rhs in its place
 # N_STATES, set by the loader in front of the kernel, is the model's number of states when
 # it is small (0 otherwise): the loops over the states then have a length known when the
 # module compiles, which the compiler unrolls and runs several states at once
-# (``n = N_STATES if N_STATES else y.shape[0]``, the test being decided at compile time).
+# (``n = n_states(y.shape[0])``, the test being decided at compile time).
 N_STATES = 0  # stand-in
 
 
@@ -28,6 +28,12 @@ SUCCESS = 0
 MAX_STEPS_REACHED = 1
 STEP_SIZE_TOO_SMALL = 2
 NON_FINITE = 3
+
+
+def n_states(length):
+    """The number of states: ``N_STATES`` when the loader fixed it, else *length* (an
+    array's), decided when the module compiles."""
+    return N_STATES if N_STATES else length
 
 
 def all_finite(v):
@@ -46,7 +52,7 @@ def initial_step(t0, y0, f0, p, rtol, atol, interval, h_max, y1, f1, error_expon
     not finite leaves the first step at the probe's own size; the step controller then
     shrinks it as needed.
     """
-    n = N_STATES if N_STATES else y0.shape[0]
+    n = n_states(y0.shape[0])
     d0 = 0.0
     d1 = 0.0
     for i in range(n):
